@@ -1,0 +1,73 @@
+"""The portal's user: a role, and for officials the authority whose jurisdiction is their scope."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
+    CITY_OFFICIAL = "city_official", _("City official")
+    PROVINCIAL_OFFICIAL = "provincial_official", _("Provincial official")
+    JOINT_REVIEWER = "joint_reviewer", _("Joint-department reviewer")
+    EXPERT = "expert", _("Expert")
+    MIIT_REVIEWER = "miit_reviewer", _("MIIT reviewer")
+    PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
+
+
+class ScopeLevel(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    CITY = "city", _("City")
+    PROVINCE = "province", _("Province")
+    NATIONAL = "national", _("National")
+    ASSIGNMENTS = "assignments", _("Own assignments")
+
+
+# Which authority level each official role acts at. Joint-department reviewers may sit at either
+# the provincial or the national level; their authority decides.
+ROLE_AUTHORITY_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.CITY_OFFICIAL: ("city",),
+    Role.PROVINCIAL_OFFICIAL: ("province",),
+    Role.JOINT_REVIEWER: ("province", "national"),
+    Role.MIIT_REVIEWER: ("national",),
+}
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        _("role"), max_length=30, choices=Role.choices, default=Role.ENTERPRISE_USER
+    )
+    authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officials",
+        verbose_name=_("authority"),
+        help_text=_("For officials and reviewers: the authority they act for."),
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["role"], name="user_role_idx")]
+
+    @property
+    def scope_level(self) -> str:
+        """Where this user's view of the portal ends (see accounts.scope)."""
+        if self.is_superuser or self.role == Role.PLATFORM_ADMIN:
+            return ScopeLevel.NATIONAL
+        if self.role == Role.ENTERPRISE_USER:
+            return ScopeLevel.ENTERPRISE
+        if self.role == Role.EXPERT:
+            return ScopeLevel.ASSIGNMENTS
+        if self.authority is None:
+            return ScopeLevel.ASSIGNMENTS  # an official without an authority sees nothing
+        return {
+            "city": ScopeLevel.CITY,
+            "province": ScopeLevel.PROVINCE,
+            "national": ScopeLevel.NATIONAL,
+        }[self.authority.level]

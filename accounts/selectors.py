@@ -1,0 +1,91 @@
+"""What a user may see is decided from their scope, computed here and only here.
+
+Every other app's selectors start from :func:`scope_for`, so no view can forget to scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import Role, ScopeLevel, User
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str
+    user_id: int | None = None
+    province_code: str | None = None
+    city_code: str | None = None
+
+    @property
+    def is_national(self) -> bool:
+        return self.level == ScopeLevel.NATIONAL
+
+
+NO_SCOPE = Scope(level=ScopeLevel.ASSIGNMENTS)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A permission answer with the reason the UI can show when it is no."""
+
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def scope_for(user: User | None) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NO_SCOPE
+    level = user.scope_level
+    if level == ScopeLevel.ENTERPRISE:
+        return Scope(level=level, user_id=user.pk)
+    if level == ScopeLevel.NATIONAL:
+        return Scope(level=level, user_id=user.pk)
+    authority = user.authority
+    if level == ScopeLevel.PROVINCE and authority is not None:
+        return Scope(level=level, user_id=user.pk, province_code=authority.province_id)
+    if level == ScopeLevel.CITY and authority is not None:
+        return Scope(
+            level=level,
+            user_id=user.pk,
+            province_code=authority.province_id,
+            city_code=authority.city_id,
+        )
+    return Scope(level=ScopeLevel.ASSIGNMENTS, user_id=user.pk)
+
+
+def is_enterprise_user(user: User) -> bool:
+    return bool(user.is_authenticated and user.role == Role.ENTERPRISE_USER)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    title: str
+    url_name: str
+
+
+def next_steps_for(user: User) -> list[NextStep]:
+    """The actions the home page offers this user, by role. Later features add theirs here."""
+    from django.utils.translation import gettext as _
+
+    steps: list[NextStep] = []
+    if user.role == Role.ENTERPRISE_USER:
+        steps.append(
+            NextStep(_("Register an enterprise and its first factory"), "enterprise-register")
+        )
+        steps.append(NextStep(_("See your enterprises and factories"), "enterprise-list"))
+    elif user.role == Role.EXPERT:
+        pass
+    else:
+        steps.append(
+            NextStep(
+                _("Browse the enterprises and factories in your jurisdiction"), "enterprise-list"
+            )
+        )
+    if user.is_staff:
+        steps.append(NextStep(_("Open the administration site"), "admin:index"))
+    steps.append(NextStep(_("Change your password"), "password_change"))
+    return steps

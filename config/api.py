@@ -1,0 +1,86 @@
+"""API plumbing shared by every app: pagination and the one exception handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import DomainError
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def _flatten(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def _first_message(fields: Any) -> str:
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            inner = _first_message(value)
+            if inner:
+                return inner if key == "non_field_errors" else f"{key}: {inner}"
+    if isinstance(fields, list):
+        for item in fields:
+            inner = _first_message(item)
+            if inner:
+                return inner
+    if isinstance(fields, str):
+        return fields
+    return ""
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render every error as ``{"code": ..., "message": ..., "fields": {...}}``."""
+    if isinstance(exc, DomainError):
+        body: dict[str, Any] = {"code": exc.code, "message": str(exc.message)}
+        if exc.fields:
+            body["fields"] = _flatten(exc.fields)
+        return Response(body, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        fields = _flatten(exc.message_dict) if hasattr(exc, "error_dict") else {}
+        message = _first_message(fields) if fields else "; ".join(exc.messages)
+        body = {"code": "invalid", "message": message}
+        if fields:
+            body["fields"] = fields
+        return Response(body, status=400)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        if isinstance(fields, list):
+            fields = {"non_field_errors": fields}
+        response.data = {
+            "code": "invalid",
+            "message": _first_message(fields) or _("Invalid input."),
+            "fields": fields,
+        }
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = detail if isinstance(detail, str) else _first_message(_flatten(detail))
+        codes = exc.get_codes()
+        response.data = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "message": str(message),
+        }
+    return response

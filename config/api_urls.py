@@ -1,0 +1,13 @@
+"""The v1 REST API: one router for every app's endpoints."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import MeView
+from factories.api import EnterpriseViewSet, FactoryViewSet
+
+router = DefaultRouter()
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("factories", FactoryViewSet, basename="factory")
+
+urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]

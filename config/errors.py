@@ -1,0 +1,39 @@
+"""The one domain error type. Services raise it; the API handler and the HTML views render it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused an action. ``code`` is stable and machine-readable."""
+
+    status = 400
+    default_code = "invalid"
+
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.code = code or self.default_code
+        self.fields = fields or {}
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    default_code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    default_code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    default_code = "conflict"

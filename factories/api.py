@@ -1,0 +1,233 @@
+"""REST endpoints for enterprises and factories, scoped through factories.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from factories import selectors, services
+from factories.models import Enterprise, Factory, Industry
+from factories.validators import normalize_uscc, validate_uscc
+from regions.models import City
+
+UNKNOWN_CITY = {"does_not_exist": _('Unknown city code "{pk_value}".')}
+UNKNOWN_INDUSTRY = {"does_not_exist": _('Unknown industry code "{pk_value}".')}
+
+
+class USCCField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        value = normalize_uscc(super().to_internal_value(data))
+        validate_uscc(value)
+        return value
+
+
+class FactoryOutput(serializers.ModelSerializer):
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    province = serializers.CharField(source="city.province_id", read_only=True)
+    industry_name = serializers.CharField(source="industry.name", read_only=True)
+
+    class Meta:
+        model = Factory
+        fields = [
+            "id",
+            "enterprise",
+            "name",
+            "address",
+            "city",
+            "city_name",
+            "province",
+            "industry",
+            "industry_name",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class EnterpriseOutput(serializers.ModelSerializer):
+    city_name = serializers.CharField(source="city.name", read_only=True)
+    province = serializers.CharField(source="city.province_id", read_only=True)
+    industry_name = serializers.CharField(source="industry.name", read_only=True)
+
+    class Meta:
+        model = Enterprise
+        fields = [
+            "id",
+            "uscc",
+            "name",
+            "city",
+            "city_name",
+            "province",
+            "industry",
+            "industry_name",
+            "above_designated_size",
+            "is_central_soe_group",
+            "created_at",
+        ]
+
+
+class FirstFactoryInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300)
+    city = serializers.PrimaryKeyRelatedField(
+        queryset=City.objects.all(), error_messages=UNKNOWN_CITY
+    )
+    industry = serializers.PrimaryKeyRelatedField(
+        queryset=Industry.objects.all(), required=False, error_messages=UNKNOWN_INDUSTRY
+    )
+
+
+class EnterpriseUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    city = serializers.PrimaryKeyRelatedField(
+        queryset=City.objects.all(), error_messages=UNKNOWN_CITY
+    )
+    industry = serializers.PrimaryKeyRelatedField(
+        queryset=Industry.objects.all(), error_messages=UNKNOWN_INDUSTRY
+    )
+    above_designated_size = serializers.BooleanField()
+    is_central_soe_group = serializers.BooleanField(default=False)
+
+
+class EnterpriseRegisterInput(EnterpriseUpdateInput):
+    uscc = USCCField(max_length=30)
+    factory = FirstFactoryInput()
+
+
+class FactoryUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300)
+    city = serializers.PrimaryKeyRelatedField(
+        queryset=City.objects.all(), error_messages=UNKNOWN_CITY
+    )
+    industry = serializers.PrimaryKeyRelatedField(
+        queryset=Industry.objects.all(), error_messages=UNKNOWN_INDUSTRY
+    )
+
+
+class FactoryCreateInput(FactoryUpdateInput):
+    enterprise = serializers.IntegerField()
+
+
+class EnterpriseFilter(django_filters.FilterSet):
+    province = django_filters.CharFilter(field_name="city__province_id")
+    search = django_filters.CharFilter(method="filter_search", label=_("Name or credit code"))
+
+    class Meta:
+        model = Enterprise
+        fields = ["city", "industry", "above_designated_size", "is_central_soe_group"]
+
+    def filter_search(self, queryset: Any, name: str, value: str) -> Any:
+        value = value.strip()
+        if len(value) == 18:
+            return queryset.filter(uscc=normalize_uscc(value))
+        return queryset.filter(name__icontains=value)
+
+
+class FactoryFilter(django_filters.FilterSet):
+    province = django_filters.CharFilter(field_name="city__province_id")
+
+    class Meta:
+        model = Factory
+        fields = ["enterprise", "city", "industry"]
+
+
+def _partial(serializer_class: type[serializers.Serializer], instance: Any, data: Any) -> Any:
+    """Validate a PATCH by overlaying it on the instance's current values."""
+    current = {
+        name: getattr(instance, f"{name}_id", None) or getattr(instance, name)
+        for name in serializer_class().fields
+    }
+    serializer = serializer_class(data={**current, **data})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Enterprises in the caller's scope. Enterprise users register and edit their own."""
+
+    serializer_class = EnterpriseOutput
+    filterset_class = EnterpriseFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.enterprise_list_for(self.request.user)
+
+    def get_object(self) -> Enterprise:
+        return selectors.enterprise_get_for(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=EnterpriseRegisterInput, responses={201: EnterpriseOutput})
+    def create(self, request: Request) -> Response:
+        data = EnterpriseRegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        factory = values.pop("factory")
+        enterprise = services.enterprise_register(
+            actor=request.user,
+            **values,
+            factory_name=factory["name"],
+            factory_address=factory["address"],
+            factory_city=factory["city"],
+            factory_industry=factory.get("industry"),
+        )
+        return Response(EnterpriseOutput(enterprise).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EnterpriseUpdateInput, responses=EnterpriseOutput)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        enterprise = self.get_object()
+        data = EnterpriseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        enterprise = services.enterprise_update(
+            actor=request.user, enterprise=enterprise, **data.validated_data
+        )
+        return Response(EnterpriseOutput(enterprise).data)
+
+    @extend_schema(request=EnterpriseUpdateInput, responses=EnterpriseOutput)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        enterprise = self.get_object()
+        values = _partial(EnterpriseUpdateInput, enterprise, request.data)
+        enterprise = services.enterprise_update(actor=request.user, enterprise=enterprise, **values)
+        return Response(EnterpriseOutput(enterprise).data)
+
+
+class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Factories in the caller's scope. Members of an enterprise add and edit its factories."""
+
+    serializer_class = FactoryOutput
+    filterset_class = FactoryFilter
+
+    def get_queryset(self) -> Any:
+        return selectors.factory_list_for(self.request.user)
+
+    def get_object(self) -> Factory:
+        return selectors.factory_get_for(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=FactoryCreateInput, responses={201: FactoryOutput})
+    def create(self, request: Request) -> Response:
+        data = FactoryCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        enterprise = selectors.enterprise_get_for(request.user, values.pop("enterprise"))
+        factory = services.factory_create(actor=request.user, enterprise=enterprise, **values)
+        return Response(FactoryOutput(factory).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=FactoryUpdateInput, responses=FactoryOutput)
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        factory = self.get_object()
+        data = FactoryUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        factory = services.factory_update(
+            actor=request.user, factory=factory, **data.validated_data
+        )
+        return Response(FactoryOutput(factory).data)
+
+    @extend_schema(request=FactoryUpdateInput, responses=FactoryOutput)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        factory = self.get_object()
+        values = _partial(FactoryUpdateInput, factory, request.data)
+        factory = services.factory_update(actor=request.user, factory=factory, **values)
+        return Response(FactoryOutput(factory).data)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from factories.models import Industry
+from factories.validators import normalize_uscc, validate_uscc
+from regions.models import City
+
+
+class CityChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=City.objects.select_related("province"), **kwargs)
+
+    def label_from_instance(self, obj: City) -> str:
+        return f"{obj.code} {obj.province.name} · {obj.name}"
+
+
+class IndustryChoiceField(forms.ModelChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(queryset=Industry.objects.all(), **kwargs)
+
+
+class EnterpriseForm(forms.Form):
+    name = forms.CharField(label=_("Enterprise name"), max_length=200)
+    city = CityChoiceField(label=_("Registered city"))
+    industry = IndustryChoiceField(label=_("Industry (GB/T 4754-2017)"))
+    above_designated_size = forms.BooleanField(label=_("Above designated size"), required=False)
+    is_central_soe_group = forms.BooleanField(
+        label=_("Central state-owned enterprise group"), required=False
+    )
+
+
+class EnterpriseRegisterForm(EnterpriseForm):
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        help_text=_("18 characters, printed on the business licence."),
+    )
+    factory_name = forms.CharField(label=_("First factory: name"), max_length=200)
+    factory_address = forms.CharField(label=_("First factory: address"), max_length=300)
+    factory_city = CityChoiceField(label=_("First factory: city"))
+    factory_industry = IndustryChoiceField(
+        label=_("First factory: industry"),
+        required=False,
+        help_text=_("Leave empty to use the enterprise's industry."),
+    )
+
+    field_order = ["uscc", "name", "city", "industry"]
+
+    def clean_uscc(self) -> str:
+        value = normalize_uscc(self.cleaned_data["uscc"])
+        validate_uscc(value)
+        return value
+
+
+class FactoryForm(forms.Form):
+    name = forms.CharField(label=_("Factory name"), max_length=200)
+    address = forms.CharField(label=_("Address"), max_length=300)
+    city = CityChoiceField(label=_("City"))
+    industry = IndustryChoiceField(label=_("Industry (GB/T 4754-2017)"))

@@ -1,0 +1,170 @@
+"""Enterprises (identified by USCC), their factories, memberships and the city cultivation pool."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from factories.validators import validate_uscc
+from regions.models import BilingualName
+
+
+class Industry(BilingualName):
+    """A GB/T 4754-2017 manufacturing division (codes 13 to 43)."""
+
+    class ProcessType(models.TextChoices):
+        DISCRETE = "discrete", _("Discrete manufacturing")
+        PROCESS = "process", _("Process manufacturing")
+
+    code = models.CharField(_("code"), max_length=2, primary_key=True)
+    process_type = models.CharField(_("industry type"), max_length=10, choices=ProcessType.choices)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Enterprise(models.Model):
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_uscc],
+        help_text=_("18 characters, GB 32100-2015."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    city = models.ForeignKey(
+        "regions.City",
+        on_delete=models.PROTECT,
+        related_name="enterprises",
+        verbose_name=_("registered city"),
+    )
+    industry = models.ForeignKey(
+        Industry, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("industry")
+    )
+    above_designated_size = models.BooleanField(_("above designated size"), default=False)
+    is_central_soe_group = models.BooleanField(_("central SOE group"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="enterprises",
+        verbose_name=_("members"),
+    )
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        indexes = [models.Index(fields=["city"], name="enterprise_city_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+
+class Factory(models.Model):
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="factories", verbose_name=_("enterprise")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300)
+    city = models.ForeignKey(
+        "regions.City", on_delete=models.PROTECT, related_name="factories", verbose_name=_("city")
+    )
+    industry = models.ForeignKey(
+        Industry, on_delete=models.PROTECT, related_name="factories", verbose_name=_("industry")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["enterprise_id", "name", "pk"]
+        verbose_name = _("factory")
+        verbose_name_plural = _("factories")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "name"], name="factory_name_unique_per_enterprise"
+            )
+        ]
+        indexes = [models.Index(fields=["city"], name="factory_city_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrator")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("enterprise"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "enterprise"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.enterprise}"
+
+
+class CultivationPoolEntry(models.Model):
+    """A factory in a city's key cultivation pool for a year (an advanced-tier alternative)."""
+
+    factory = models.ForeignKey(
+        Factory, on_delete=models.CASCADE, related_name="pool_entries", verbose_name=_("factory")
+    )
+    authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        related_name="pool_entries",
+        verbose_name=_("city authority"),
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    reason = models.TextField(_("reason"))
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("added by"),
+    )
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-year", "factory_id"]
+        verbose_name = _("cultivation pool entry")
+        verbose_name_plural = _("cultivation pool entries")
+        constraints = [
+            models.UniqueConstraint(fields=["factory", "year"], name="pool_entry_unique_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory} ({self.year})"

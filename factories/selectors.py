@@ -1,0 +1,88 @@
+"""Scoped reads of enterprises and factories. Every view and endpoint starts here."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from accounts.models import ScopeLevel, User
+from accounts.selectors import Decision, Scope, scope_for
+from config.errors import NotFound
+from factories.models import Enterprise, Factory, Membership
+
+
+def _factory_region_filter(scope: Scope, prefix: str = "") -> Q | None:
+    """The filter that keeps factories inside an official's jurisdiction (None: everything)."""
+    if scope.level == ScopeLevel.NATIONAL:
+        return None
+    if scope.level == ScopeLevel.PROVINCE:
+        return Q(**{f"{prefix}city__province_id": scope.province_code})
+    if scope.level == ScopeLevel.CITY:
+        return Q(**{f"{prefix}city_id": scope.city_code})
+    return Q(pk__in=[])
+
+
+def enterprise_list_for(user: User) -> QuerySet[Enterprise]:
+    """Enterprises the user may see.
+
+    Enterprise users: their own (through memberships). Officials: enterprises registered in
+    their jurisdiction or with a factory there. National scope: all. Experts: none (they see
+    only what is assigned to them, from the assessment and certification apps).
+    """
+    scope = scope_for(user)
+    qs = Enterprise.objects.select_related("city__province", "industry")
+    if scope.level == ScopeLevel.ENTERPRISE:
+        return qs.filter(
+            Exists(Membership.objects.filter(enterprise=OuterRef("pk"), user_id=scope.user_id))
+        )
+    region = _factory_region_filter(scope)
+    if region is None:
+        return qs
+    if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
+        factory_in_scope = Factory.objects.filter(region, enterprise=OuterRef("pk"))
+        return qs.filter(region | Q(Exists(factory_in_scope)))
+    return qs.none()
+
+
+def factory_list_for(user: User) -> QuerySet[Factory]:
+    """Factories the user may see: their enterprises' or those located in their jurisdiction."""
+    scope = scope_for(user)
+    qs = Factory.objects.select_related("enterprise", "city__province", "industry")
+    if scope.level == ScopeLevel.ENTERPRISE:
+        return qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    enterprise=OuterRef("enterprise_id"), user_id=scope.user_id
+                )
+            )
+        )
+    region = _factory_region_filter(scope)
+    return qs if region is None else qs.filter(region)
+
+
+def enterprise_get_for(user: User, pk: object) -> Enterprise:
+    try:
+        return enterprise_list_for(user).get(pk=pk)
+    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Enterprise not found.")) from None
+
+
+def factory_get_for(user: User, pk: object) -> Factory:
+    try:
+        return factory_list_for(user).get(pk=pk)
+    except (Factory.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Factory not found.")) from None
+
+
+def enterprise_can_manage(user: User, enterprise: Enterprise) -> Decision:
+    """May this user change the enterprise and its factories?"""
+    if not user.is_authenticated:
+        return Decision(False, _("Please sign in."))
+    if Membership.objects.filter(user=user, enterprise=enterprise).exists():
+        return Decision(True)
+    return Decision(False, _("Only members of this enterprise can change its data."))
+
+
+def enterprises_managed_by(user: User) -> QuerySet[Enterprise]:
+    """The enterprises this user can register factories for."""
+    return Enterprise.objects.filter(memberships__user=user).order_by("name")

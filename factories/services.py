@@ -1,0 +1,206 @@
+"""Writes for enterprises, factories, memberships and the cultivation pool."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from config.errors import Conflict, DomainError, PermissionDenied
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
+from factories.selectors import enterprise_can_manage
+from factories.validators import normalize_uscc
+from regions.models import Authority, City
+from regions.services import reference_rows_sync
+
+
+def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError(
+            _("Please correct the highlighted fields."), code="invalid", fields=exc.message_dict
+        ) from exc
+
+
+def _require_manager(actor: User, enterprise: Enterprise) -> None:
+    decision = enterprise_can_manage(actor, enterprise)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+@transaction.atomic
+def enterprise_register(
+    *,
+    actor: User,
+    uscc: str,
+    name: str,
+    city: City,
+    industry: Industry,
+    above_designated_size: bool,
+    is_central_soe_group: bool = False,
+    factory_name: str,
+    factory_address: str,
+    factory_city: City,
+    factory_industry: Industry | None = None,
+) -> Enterprise:
+    """An enterprise user registers an enterprise and its first factory, and becomes its admin."""
+    if actor.role != Role.ENTERPRISE_USER:
+        raise PermissionDenied(_("Only enterprise users can register an enterprise."))
+    uscc = normalize_uscc(uscc)
+    enterprise = Enterprise(
+        uscc=uscc,
+        name=(name or "").strip(),
+        city=city,
+        industry=industry,
+        above_designated_size=above_designated_size,
+        is_central_soe_group=is_central_soe_group,
+        created_by=actor,
+    )
+    _full_clean(enterprise)
+    if Enterprise.objects.filter(uscc=uscc).exists():
+        raise Conflict(
+            _("An enterprise with this credit code is already registered."),
+            code="duplicate_uscc",
+            fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
+        )
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict(
+            _("An enterprise with this credit code is already registered."),
+            code="duplicate_uscc",
+            fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
+        ) from exc
+    Membership.objects.create(user=actor, enterprise=enterprise, role=Membership.Role.ADMIN)
+    _factory_save(
+        Factory(
+            enterprise=enterprise,
+            name=(factory_name or "").strip(),
+            address=(factory_address or "").strip(),
+            city=factory_city,
+            industry=factory_industry or industry,
+        ),
+        field_prefix="factory_",
+    )
+    return enterprise
+
+
+def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
+    try:
+        factory.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        raise DomainError(
+            _("Please correct the highlighted fields."),
+            fields={f"{field_prefix}{key}": value for key, value in exc.message_dict.items()},
+        ) from exc
+    clash = Factory.objects.filter(enterprise=factory.enterprise, name=factory.name)
+    if factory.pk:
+        clash = clash.exclude(pk=factory.pk)
+    if clash.exists():
+        message = _("This enterprise already has a factory with this name.")
+        raise Conflict(message, code="duplicate_factory", fields={f"{field_prefix}name": [message]})
+    factory.save()
+    return factory
+
+
+@transaction.atomic
+def enterprise_update(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    name: str,
+    city: City,
+    industry: Industry,
+    above_designated_size: bool,
+    is_central_soe_group: bool,
+) -> Enterprise:
+    """Members change the enterprise's details. The credit code never changes."""
+    enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+    _require_manager(actor, enterprise)
+    enterprise.name = (name or "").strip()
+    enterprise.city = city
+    enterprise.industry = industry
+    enterprise.above_designated_size = above_designated_size
+    enterprise.is_central_soe_group = is_central_soe_group
+    _full_clean(enterprise, exclude=["uscc"])
+    enterprise.save()
+    return enterprise
+
+
+@transaction.atomic
+def factory_create(
+    *,
+    actor: User,
+    enterprise: Enterprise,
+    name: str,
+    address: str,
+    city: City,
+    industry: Industry,
+) -> Factory:
+    _require_manager(actor, enterprise)
+    return _factory_save(
+        Factory(
+            enterprise=enterprise,
+            name=(name or "").strip(),
+            address=(address or "").strip(),
+            city=city,
+            industry=industry,
+        )
+    )
+
+
+@transaction.atomic
+def factory_update(
+    *,
+    actor: User,
+    factory: Factory,
+    name: str,
+    address: str,
+    city: City,
+    industry: Industry,
+) -> Factory:
+    factory = Factory.objects.select_for_update().select_related("enterprise").get(pk=factory.pk)
+    _require_manager(actor, factory.enterprise)
+    factory.name = (name or "").strip()
+    factory.address = (address or "").strip()
+    factory.city = city
+    factory.industry = industry
+    return _factory_save(factory)
+
+
+@transaction.atomic
+def cultivation_pool_add(
+    *, actor: User, factory: Factory, year: int, reason: str
+) -> CultivationPoolEntry:
+    """A city official puts a factory of their city into the key cultivation pool for a year."""
+    authority: Authority | None = actor.authority
+    if actor.role != Role.CITY_OFFICIAL or authority is None or authority.city_id is None:
+        raise PermissionDenied(_("Only city officials can maintain the cultivation pool."))
+    if factory.city_id != authority.city_id:
+        raise PermissionDenied(_("This factory is not in your city."))
+    if not (reason or "").strip():
+        message = _("Give the reason for adding the factory.")
+        raise DomainError(message, fields={"reason": [message]})
+    if CultivationPoolEntry.objects.filter(factory=factory, year=year).exists():
+        raise Conflict(
+            _("This factory is already in the cultivation pool for %(year)s.") % {"year": year},
+            code="already_in_pool",
+        )
+    return CultivationPoolEntry.objects.create(
+        factory=factory, authority=authority, year=year, reason=reason.strip(), added_by=actor
+    )
+
+
+@transaction.atomic
+def industries_load_reference() -> int:
+    """Load the GB/T 4754-2017 manufacturing divisions. Idempotent; returns rows written."""
+    path = Path(__file__).resolve().parent / "data" / "industries.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["industries"]
+    return reference_rows_sync(Industry, "code", rows)
