@@ -71,3 +71,30 @@ class User(AbstractUser):
             "province": ScopeLevel.PROVINCE,
             "national": ScopeLevel.NATIONAL,
         }[self.authority.level]
+
+
+class Notification(models.Model):
+    """A message in a user's portal inbox (also emailed when the user has an address).
+
+    ``key`` makes sending idempotent: one notification per recipient and key.
+    """
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    key = models.CharField(_("key"), max_length=100)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "key"], name="notification_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

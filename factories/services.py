@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.services import notification_send
 from config.errors import Conflict, DomainError, PermissionDenied
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
@@ -21,7 +24,7 @@ from regions.services import reference_rows_sync
 
 def _full_clean(instance: Any, *, exclude: list[str] | None = None) -> None:
     try:
-        instance.full_clean(exclude=exclude, validate_unique=False)
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise DomainError(
             _("Please correct the highlighted fields."), code="invalid", fields=exc.message_dict
@@ -79,6 +82,9 @@ def enterprise_register(
             fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
         ) from exc
     Membership.objects.create(user=actor, enterprise=enterprise, role=Membership.Role.ADMIN)
+    from factories.tasks import enterprise_registered_notify
+
+    enterprise_registered_notify.delay_on_commit(enterprise.pk)
     _factory_save(
         Factory(
             enterprise=enterprise,
@@ -94,7 +100,7 @@ def enterprise_register(
 
 def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
     try:
-        factory.full_clean(validate_unique=False)
+        factory.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
         raise DomainError(
             _("Please correct the highlighted fields."),
@@ -108,6 +114,30 @@ def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
         raise Conflict(message, code="duplicate_factory", fields={f"{field_prefix}name": [message]})
     factory.save()
     return factory
+
+
+def enterprise_registered_notify(*, enterprise_id: int) -> int:
+    """Notify the city officials of the enterprise's registered city. Idempotent per enterprise;
+    returns how many officials were newly notified (0 when already done or none exist)."""
+    enterprise = Enterprise.objects.select_related("city").filter(pk=enterprise_id).first()
+    if enterprise is None:
+        return 0
+    officials = User.objects.filter(
+        role=Role.CITY_OFFICIAL, authority__city_id=enterprise.city_id, is_active=True
+    )
+    # Officials read the portal in its default language; the registrant's does not matter.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("New enterprise registered: %(name)s") % {"name": enterprise.name}
+        body = _(
+            "%(name)s (credit code %(uscc)s) registered in %(city)s and may file a basic-tier "
+            "declaration with your bureau."
+        ) % {"name": enterprise.name, "uscc": enterprise.uscc, "city": enterprise.city.name}
+    return notification_send(
+        recipients=officials,
+        key=f"enterprise-registered:{enterprise.pk}",
+        subject=subject,
+        body=body,
+    )
 
 
 @transaction.atomic

@@ -1,0 +1,143 @@
+"""Demo accounts for every role and demo enterprises. Idempotent; for `make run`, not production."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Role, User
+from accounts.services import user_create
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
+from factories.services import cultivation_pool_add, enterprise_register, factory_create
+from factories.validators import uscc_check_character
+from regions.models import Authority, City
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo only, refused unless DEBUG is on
+
+
+def demo_uscc(body: str) -> str:
+    return body + uscc_check_character(body)
+
+
+# (username, role, authority code, display name)
+DEMO_USERS = [
+    ("admin", Role.PLATFORM_ADMIN, None, "平台管理员"),
+    ("ent_suzhou", Role.ENTERPRISE_USER, None, "苏州精工 张经理"),
+    ("ent_hangzhou", Role.ENTERPRISE_USER, None, "杭州智造 李经理"),
+    ("city_suzhou", Role.CITY_OFFICIAL, "320500-industry-it", "苏州市工信局 王科长"),
+    ("prov_jiangsu", Role.PROVINCIAL_OFFICIAL, "32-industry-it", "江苏省工信厅 赵处长"),
+    ("joint_jiangsu", Role.JOINT_REVIEWER, "32-development-reform", "江苏省发改委 钱处长"),
+    ("expert_chen", Role.EXPERT, None, "陈专家"),
+    ("miit_reviewer", Role.MIIT_REVIEWER, "miit", "工信部 孙司长"),
+]
+
+# (owner, body of the credit code, name, city, industry, factories: (name, address, city))
+DEMO_ENTERPRISES = [
+    (
+        "ent_suzhou",
+        "91320505MA1XK8Q2P",
+        "苏州精工智能装备有限公司",
+        "320500",
+        "35",
+        [
+            ("苏州精工虎丘智能工厂", "苏州市虎丘区科技城锦峰路 8 号", "320500"),
+            ("苏州精工昆山精密部件工厂", "昆山市开发区前进东路 99 号", "320500"),
+        ],
+    ),
+    (
+        "ent_suzhou",
+        "91320105MA1YB3C7D",
+        "南京精工数控系统有限公司",
+        "320100",
+        "34",
+        [("南京精工数控工厂", "南京市建邺区江东中路 188 号", "320100")],
+    ),
+    (
+        "ent_hangzhou",
+        "91330106MA2CD4E5F",
+        "杭州智造电子科技有限公司",
+        "330100",
+        "39",
+        [("杭州智造西湖电子工厂", "杭州市西湖区三墩镇振华路 66 号", "330100")],
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (one per role) and demo enterprises. Only with DEBUG on."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("seed_demo creates accounts with a known password: DEBUG only.")
+        call_command("load_reference_data", verbosity=0)
+        with transaction.atomic():
+            self._seed()
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
+        for username, role, authority_code, display in DEMO_USERS:
+            scope = authority_code or "-"
+            self.stdout.write(f"  {username:<14} {role.label:<28} {scope:<24} {display}")
+
+    def _seed(self) -> None:
+        Authority.objects.get_or_create(
+            code="32-development-reform",
+            defaults={
+                "name_zh": "江苏省发展和改革委员会",
+                "name_en": "Jiangsu Development and Reform Commission",
+                "level": Authority.Level.PROVINCE,
+                "kind": Authority.Kind.DEVELOPMENT_REFORM,
+                "province_id": "32",
+            },
+        )
+        users: dict[str, User] = {}
+        for username, role, authority_code, display in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                authority = Authority.objects.get(code=authority_code) if authority_code else None
+                user = user_create(
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    role=role,
+                    authority=authority,
+                    first_name=display,
+                    email=f"{username}@demo.invalid",
+                )
+            users[username] = user
+
+        for owner, body, name, city, industry, factories in DEMO_ENTERPRISES:
+            uscc = demo_uscc(body)
+            if Enterprise.objects.filter(uscc=uscc).exists():
+                continue
+            (first_name, first_address, first_city), *more = factories
+            enterprise = enterprise_register(
+                actor=users[owner],
+                uscc=uscc,
+                name=name,
+                city=City.objects.get(code=city),
+                industry=Industry.objects.get(code=industry),
+                above_designated_size=True,
+                factory_name=first_name,
+                factory_address=first_address,
+                factory_city=City.objects.get(code=first_city),
+            )
+            for factory_name, address, factory_city in more:
+                factory_create(
+                    actor=users[owner],
+                    enterprise=enterprise,
+                    name=factory_name,
+                    address=address,
+                    city=City.objects.get(code=factory_city),
+                    industry=enterprise.industry,
+                )
+
+        pooled = Factory.objects.filter(name="苏州精工昆山精密部件工厂").first()
+        if pooled and not CultivationPoolEntry.objects.filter(factory=pooled).exists():
+            cultivation_pool_add(
+                actor=users["city_suzhou"],
+                factory=pooled,
+                year=2026,
+                reason="重点培育：精密部件产线数字化改造成效明显，拟申报先进级。",
+            )

@@ -1,0 +1,85 @@
+"""Writes for accounts: creating users with a consistent role and scope, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import ROLE_AUTHORITY_LEVELS, Notification, Role, User
+from config.errors import DomainError
+from regions.models import Authority
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    authority: Authority | None = None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_staff: bool = False,
+) -> User:
+    """Create a user whose authority matches the role (officials need one at the right level)."""
+    allowed_levels = ROLE_AUTHORITY_LEVELS.get(role)
+    if allowed_levels is not None:
+        if authority is None or authority.level not in allowed_levels:
+            raise DomainError(
+                _("This role needs an authority at one of these levels: %(levels)s.")
+                % {
+                    "levels": ", ".join(
+                        str(Authority.Level(level).label) for level in allowed_levels
+                    )
+                },
+                code="authority_required",
+                fields={"authority": [_("Choose an authority that matches the role.")]},
+            )
+    elif authority is not None and role != Role.PLATFORM_ADMIN:
+        raise DomainError(
+            _("Enterprise users and experts do not act for an authority."),
+            code="authority_not_allowed",
+            fields={"authority": [_("Leave empty for this role.")]},
+        )
+    user = User(
+        username=username,
+        role=role,
+        authority=authority,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=is_staff or role == Role.PLATFORM_ADMIN,
+        is_superuser=role == Role.PLATFORM_ADMIN,
+    )
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def notification_send(*, recipients: Iterable[User], key: str, subject: str, body: str) -> int:
+    """Put a message in each recipient's inbox once per key, and email those with an address.
+
+    Returns how many notifications were new. Running it again with the same key sends nothing.
+    """
+    recipients = list(recipients)
+    already = set(
+        Notification.objects.filter(recipient__in=recipients, key=key).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    fresh = [user for user in recipients if user.pk not in already]
+    Notification.objects.bulk_create(
+        [Notification(recipient=user, key=key, subject=subject, body=body) for user in fresh],
+        ignore_conflicts=True,
+    )
+    mails = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]) for user in fresh if user.email
+    ]
+    if mails:
+        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+    return len(fresh)

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
+
+
+@admin.register(Industry)
+class IndustryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_zh", "name_en", "process_type")
+    list_filter = ("process_type",)
+    search_fields = ("code", "name_zh", "name_en")
+
+
+class FactoryInline(admin.TabularInline):
+    model = Factory
+    extra = 0
+    autocomplete_fields = ("city", "industry")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ("name", "uscc", "city", "industry", "above_designated_size", "created_at")
+    list_filter = (
+        "above_designated_size",
+        "is_central_soe_group",
+        "industry",
+        "city__province",
+    )
+    search_fields = ("name", "uscc")
+    list_select_related = ("city", "industry")
+    autocomplete_fields = ("city", "industry", "created_by")
+    inlines = (FactoryInline, MembershipInline)
+
+
+@admin.register(Factory)
+class FactoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "enterprise", "city", "industry", "created_at")
+    list_filter = ("industry__process_type", "industry", "city__province")
+    search_fields = ("name", "enterprise__name", "enterprise__uscc", "address")
+    list_select_related = ("enterprise", "city", "industry")
+    autocomplete_fields = ("enterprise", "city", "industry")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "enterprise", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__username", "enterprise__name", "enterprise__uscc")
+    list_select_related = ("user", "enterprise")
+    autocomplete_fields = ("user", "enterprise")
+
+
+@admin.register(CultivationPoolEntry)
+class CultivationPoolEntryAdmin(admin.ModelAdmin):
+    list_display = ("factory", "year", "authority", "added_by", "created_at")
+    list_filter = ("year", "authority__province")
+    search_fields = ("factory__name", "factory__enterprise__name", "reason")
+    list_select_related = ("factory", "authority", "added_by")
+    autocomplete_fields = ("factory", "authority", "added_by")

@@ -1,0 +1,87 @@
+"""The demo data and the home page every role lands on after signing in."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from accounts.models import User
+from factories.models import CultivationPoolEntry, Enterprise
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
+
+
+def test_seed_demo_is_idempotent(demo):
+    counts = (User.objects.count(), Enterprise.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (User.objects.count(), Enterprise.objects.count()) == counts
+    assert counts == (len(DEMO_USERS), 3)
+    assert CultivationPoolEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(("username", "role", "authority", "display"), DEMO_USERS)
+def test_every_demo_role_signs_in_and_sees_its_home(demo, username, role, authority, display):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == "/"
+    page = response.content.decode()
+    assert str(role.label) in page
+    expected_scope = {
+        "enterprise_user": "Your own enterprises",
+        "city_official": "City: Suzhou",
+        "provincial_official": "Province: Jiangsu",
+        "joint_reviewer": "Province: Jiangsu",
+        "miit_reviewer": "National: all provinces",
+        "platform_admin": "National: all provinces",
+        "expert": "Only what is assigned to you",
+    }[role]
+    assert expected_scope in page
+    assert "Change your password" in page
+
+
+def test_home_counts_follow_scope(demo):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.login(username="ent_hangzhou", password=DEMO_PASSWORD)
+    context = client.get("/").context
+    assert (context["enterprise_count"], context["factory_count"]) == (1, 1)
+    client.login(username="prov_jiangsu", password=DEMO_PASSWORD)
+    context = client.get("/").context
+    assert (context["enterprise_count"], context["factory_count"]) == (2, 3)
+
+
+def test_wrong_password_is_refused_with_a_message(demo):
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        "/accounts/login/", {"username": "admin", "password": "nope"}
+    )
+    assert (
+        response.status_code == 200 and "correct username and password" in response.content.decode()
+    )
+
+
+def test_password_change(demo):
+    client = Client()
+    client.login(username="ent_suzhou", password=DEMO_PASSWORD)
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": DEMO_PASSWORD,
+            "new_password1": "A-much-longer-pass-2027",
+            "new_password2": "A-much-longer-pass-2027",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(username="ent_suzhou").check_password("A-much-longer-pass-2027")
