@@ -14,7 +14,8 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production \
 	CELERY_TASK_ALWAYS_EAGER=1 STATIC_MANIFEST=0 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 \
 	CSRF_COOKIE_SECURE=0 EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
 	ALLOWED_HOSTS=testserver,localhost,127.0.0.1
-RUN_ENV := DEBUG=1 DATABASE_URL=$(or $(RUN_DATABASE_URL),sqlite:///$(CURDIR)/db.sqlite3) REDIS_URL=
+RUN_ENV := DEBUG=1 DATABASE_URL=$(or $(RUN_DATABASE_URL),sqlite:///$(CURDIR)/db.sqlite3) REDIS_URL= \
+	ALLOWED_HOSTS=127.0.0.1,localhost CELERY_TASK_ALWAYS_EAGER=1
 
 .PHONY: run test install install-dev lint check migrate demo clean
 
@@ -44,6 +45,7 @@ run: demo
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(TEST_ENV) $(VENV)/bin/mypy .
 
 check: install-dev
 	$(TEST_ENV) $(PY) scripts/ensure_database.py

@@ -1,19 +1,49 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm as BaseUserCreationForm
+from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.services import user_role_authority_problem
+
+
+class RoleAuthorityCheck:
+    """Admin forms refuse an authority that does not fit the role, as user_create does."""
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        cleaned = super().clean()  # type: ignore[misc]
+        if "role" in cleaned:
+            problem = user_role_authority_problem(
+                role=cleaned["role"], authority=cleaned.get("authority")
+            )
+            if problem:
+                self.add_error("authority", problem)  # type: ignore[attr-defined]
+        return cleaned
+
+
+class UserChangeForm(RoleAuthorityCheck, BaseUserChangeForm):
+    class Meta(BaseUserChangeForm.Meta):
+        model = User
+
+
+class UserCreationForm(RoleAuthorityCheck, BaseUserCreationForm):
+    class Meta(BaseUserCreationForm.Meta):
+        model = User
+        fields = ("username", "role", "authority")
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
     list_display = ("username", "get_full_name", "role", "authority", "is_active", "is_staff")
     list_filter = ("role", "authority__level", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "authority__name_zh")
     list_select_related = ("authority",)
     autocomplete_fields = ("authority",)
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "authority", "phone")}),
     )
     add_fieldsets = (

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import scope_for
+from accounts.selectors import acting_user, scope_for
 
 
 class MeView(APIView):
@@ -23,11 +23,12 @@ class MeView(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        scope = scope_for(request.user)
+        user = acting_user(request)
+        scope = scope_for(user)
         return Response(
             {
-                "username": request.user.get_username(),
-                "role": request.user.role,
+                "username": user.get_username(),
+                "role": user.role,
                 "scope": {
                     "level": scope.level,
                     "province": scope.province_code,

@@ -6,14 +6,20 @@ Every other app's selectors start from :func:`scope_for`, so no view can forget 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 
 from accounts.models import Role, ScopeLevel, User
+
+AnyUser = User | AnonymousUser
 
 
 @dataclass(frozen=True)
 class Scope:
     level: str
-    user_id: int | None = None
+    user_id: int = 0
     province_code: str | None = None
     city_code: str | None = None
 
@@ -36,8 +42,18 @@ class Decision:
         return self.allowed
 
 
-def scope_for(user: User | None) -> Scope:
-    if user is None or not user.is_authenticated or not user.is_active:
+def acting_user(request: Any) -> User:
+    """The signed-in user of a request (views and endpoints require authentication first)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        from config.errors import PermissionDenied
+
+        raise PermissionDenied(_("Please sign in."), code="not_authenticated")
+    return user
+
+
+def scope_for(user: AnyUser | None) -> Scope:
+    if user is None or not isinstance(user, User) or not user.is_active:
         return NO_SCOPE
     level = user.scope_level
     if level == ScopeLevel.ENTERPRISE:
@@ -57,8 +73,8 @@ def scope_for(user: User | None) -> Scope:
     return Scope(level=ScopeLevel.ASSIGNMENTS, user_id=user.pk)
 
 
-def is_enterprise_user(user: User) -> bool:
-    return bool(user.is_authenticated and user.role == Role.ENTERPRISE_USER)
+def is_enterprise_user(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.role == Role.ENTERPRISE_USER
 
 
 @dataclass(frozen=True)
@@ -69,8 +85,6 @@ class NextStep:
 
 def next_steps_for(user: User) -> list[NextStep]:
     """The actions the home page offers this user, by role. Later features add theirs here."""
-    from django.utils.translation import gettext as _
-
     steps: list[NextStep] = []
     if user.role == Role.ENTERPRISE_USER:
         steps.append(

@@ -14,6 +14,21 @@ from config.errors import DomainError
 from regions.models import Authority
 
 
+def user_role_authority_problem(*, role: str, authority: Authority | None) -> str | None:
+    """Why this authority does not fit this role, or None when it does."""
+    allowed_levels = ROLE_AUTHORITY_LEVELS.get(role)
+    if allowed_levels is not None:
+        if authority is None or authority.level not in allowed_levels:
+            levels = ", ".join(str(Authority.Level(level).label) for level in allowed_levels)
+            return _("This role needs an authority at one of these levels: %(levels)s.") % {
+                "levels": levels
+            }
+        return None
+    if authority is not None and role != Role.PLATFORM_ADMIN:
+        return _("Enterprise users and experts do not act for an authority.")
+    return None
+
+
 def user_create(
     *,
     username: str,
@@ -26,25 +41,9 @@ def user_create(
     is_staff: bool = False,
 ) -> User:
     """Create a user whose authority matches the role (officials need one at the right level)."""
-    allowed_levels = ROLE_AUTHORITY_LEVELS.get(role)
-    if allowed_levels is not None:
-        if authority is None or authority.level not in allowed_levels:
-            raise DomainError(
-                _("This role needs an authority at one of these levels: %(levels)s.")
-                % {
-                    "levels": ", ".join(
-                        str(Authority.Level(level).label) for level in allowed_levels
-                    )
-                },
-                code="authority_required",
-                fields={"authority": [_("Choose an authority that matches the role.")]},
-            )
-    elif authority is not None and role != Role.PLATFORM_ADMIN:
-        raise DomainError(
-            _("Enterprise users and experts do not act for an authority."),
-            code="authority_not_allowed",
-            fields={"authority": [_("Leave empty for this role.")]},
-        )
+    problem = user_role_authority_problem(role=role, authority=authority)
+    if problem is not None:
+        raise DomainError(problem, code="authority_mismatch", fields={"authority": [problem]})
     user = User(
         username=username,
         role=role,

@@ -11,13 +11,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import acting_user
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
 from factories.validators import normalize_uscc, validate_uscc
 from regions.models import City
 
-UNKNOWN_CITY = {"does_not_exist": _('Unknown city code "{pk_value}".')}
-UNKNOWN_INDUSTRY = {"does_not_exist": _('Unknown industry code "{pk_value}".')}
+UNKNOWN_CITY: dict[str, Any] = {"does_not_exist": _('Unknown city code "{pk_value}".')}
+UNKNOWN_INDUSTRY: dict[str, Any] = {"does_not_exist": _('Unknown industry code "{pk_value}".')}
 
 
 class USCCField(serializers.CharField):
@@ -141,7 +142,7 @@ def _partial(serializer_class: type[serializers.Serializer], instance: Any, data
     """Validate a PATCH by overlaying it on the instance's current values."""
     current = {
         name: getattr(instance, f"{name}_id", None) or getattr(instance, name)
-        for name in serializer_class().fields
+        for name in serializer_class().get_fields()
     }
     serializer = serializer_class(data={**current, **data})
     serializer.is_valid(raise_exception=True)
@@ -167,7 +168,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         values = dict(data.validated_data)
         factory = values.pop("factory")
         enterprise = services.enterprise_register(
-            actor=request.user,
+            actor=acting_user(request),
             **values,
             factory_name=factory["name"],
             factory_address=factory["address"],
@@ -182,7 +183,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data = EnterpriseUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         enterprise = services.enterprise_update(
-            actor=request.user, enterprise=enterprise, **data.validated_data
+            actor=acting_user(request), enterprise=enterprise, **data.validated_data
         )
         return Response(EnterpriseOutput(enterprise).data)
 
@@ -190,7 +191,9 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         enterprise = self.get_object()
         values = _partial(EnterpriseUpdateInput, enterprise, request.data)
-        enterprise = services.enterprise_update(actor=request.user, enterprise=enterprise, **values)
+        enterprise = services.enterprise_update(
+            actor=acting_user(request), enterprise=enterprise, **values
+        )
         return Response(EnterpriseOutput(enterprise).data)
 
 
@@ -212,7 +215,9 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         enterprise = selectors.enterprise_get_for(request.user, values.pop("enterprise"))
-        factory = services.factory_create(actor=request.user, enterprise=enterprise, **values)
+        factory = services.factory_create(
+            actor=acting_user(request), enterprise=enterprise, **values
+        )
         return Response(FactoryOutput(factory).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=FactoryUpdateInput, responses=FactoryOutput)
@@ -221,7 +226,7 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = FactoryUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         factory = services.factory_update(
-            actor=request.user, factory=factory, **data.validated_data
+            actor=acting_user(request), factory=factory, **data.validated_data
         )
         return Response(FactoryOutput(factory).data)
 
@@ -229,5 +234,5 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         factory = self.get_object()
         values = _partial(FactoryUpdateInput, factory, request.data)
-        factory = services.factory_update(actor=request.user, factory=factory, **values)
+        factory = services.factory_update(actor=acting_user(request), factory=factory, **values)
         return Response(FactoryOutput(factory).data)

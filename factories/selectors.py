@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel, User
-from accounts.selectors import Decision, Scope, scope_for
+from accounts.selectors import AnyUser, Decision, Scope, scope_for
 from config.errors import NotFound
 from factories.models import Enterprise, Factory, Membership
 
@@ -22,7 +24,7 @@ def _factory_region_filter(scope: Scope, prefix: str = "") -> Q | None:
     return Q(pk__in=[])
 
 
-def enterprise_list_for(user: User) -> QuerySet[Enterprise]:
+def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
     """Enterprises the user may see.
 
     Enterprise users: their own (through memberships). Officials: enterprises registered in
@@ -44,7 +46,7 @@ def enterprise_list_for(user: User) -> QuerySet[Enterprise]:
     return qs.none()
 
 
-def factory_list_for(user: User) -> QuerySet[Factory]:
+def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
     """Factories the user may see: their enterprises' or those located in their jurisdiction."""
     scope = scope_for(user)
     qs = Factory.objects.select_related("enterprise", "city__province", "industry")
@@ -60,29 +62,31 @@ def factory_list_for(user: User) -> QuerySet[Factory]:
     return qs if region is None else qs.filter(region)
 
 
-def enterprise_get_for(user: User, pk: object) -> Enterprise:
+def enterprise_get_for(user: AnyUser, pk: Any) -> Enterprise:
     try:
         return enterprise_list_for(user).get(pk=pk)
     except (Enterprise.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Enterprise not found.")) from None
 
 
-def factory_get_for(user: User, pk: object) -> Factory:
+def factory_get_for(user: AnyUser, pk: Any) -> Factory:
     try:
         return factory_list_for(user).get(pk=pk)
     except (Factory.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Factory not found.")) from None
 
 
-def enterprise_can_manage(user: User, enterprise: Enterprise) -> Decision:
+def enterprise_can_manage(user: AnyUser, enterprise: Enterprise) -> Decision:
     """May this user change the enterprise and its factories?"""
-    if not user.is_authenticated:
+    if not isinstance(user, User):
         return Decision(False, _("Please sign in."))
     if Membership.objects.filter(user=user, enterprise=enterprise).exists():
         return Decision(True)
     return Decision(False, _("Only members of this enterprise can change its data."))
 
 
-def enterprises_managed_by(user: User) -> QuerySet[Enterprise]:
+def enterprises_managed_by(user: AnyUser) -> QuerySet[Enterprise]:
     """The enterprises this user can register factories for."""
+    if not isinstance(user, User):
+        return Enterprise.objects.none()
     return Enterprise.objects.filter(memberships__user=user).order_by("name")

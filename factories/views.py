@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.selectors import is_enterprise_user
+from accounts.selectors import acting_user, is_enterprise_user
 from config.errors import DomainError
 from config.html import form_add_domain_error
 from factories import selectors, services
@@ -36,7 +36,9 @@ def enterprise_register(request: HttpRequest) -> HttpResponse:
     form = EnterpriseRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            enterprise = services.enterprise_register(actor=request.user, **form.cleaned_data)
+            enterprise = services.enterprise_register(
+                actor=acting_user(request), **form.cleaned_data
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -76,7 +78,7 @@ def enterprise_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.enterprise_update(
-                actor=request.user, enterprise=enterprise, **form.cleaned_data
+                actor=acting_user(request), enterprise=enterprise, **form.cleaned_data
             )
         except DomainError as exc:
             form_add_domain_error(form, exc)
@@ -99,7 +101,9 @@ def factory_create(request: HttpRequest, enterprise_pk: int) -> HttpResponse:
     form = FactoryForm(request.POST or None, initial={"industry": enterprise.industry_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.factory_create(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+            services.factory_create(
+                actor=acting_user(request), enterprise=enterprise, **form.cleaned_data
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:
@@ -129,7 +133,9 @@ def factory_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = FactoryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.factory_update(actor=request.user, factory=factory, **form.cleaned_data)
+            services.factory_update(
+                actor=acting_user(request), factory=factory, **form.cleaned_data
+            )
         except DomainError as exc:
             form_add_domain_error(form, exc)
         else:

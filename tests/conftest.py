@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role
@@ -28,10 +29,18 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-def api_client_for(user) -> APIClient:
-    client = APIClient()
+def api_client_for(user, language: str = "en") -> APIClient:
+    """An API client authenticated as ``user``; messages in English unless asked otherwise."""
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def english():
+    """Messages in English for assertions on their wording (the default language is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

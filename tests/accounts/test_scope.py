@@ -43,9 +43,31 @@ def test_official_without_matching_authority_is_refused():
             role=Role.CITY_OFFICIAL,
             authority=Authority.objects.get(code="32-industry-it"),
         )
-    assert info.value.code == "authority_required"
+    assert info.value.code == "authority_mismatch" and "authority" in info.value.fields
 
 
 def test_inactive_user_sees_nothing():
     user = mf.official(Role.MIIT_REVIEWER, "miit", is_active=False)
     assert scope_for(user).level == ScopeLevel.ASSIGNMENTS
+
+
+def test_admin_refuses_an_authority_that_does_not_fit_the_role(client):
+    admin_user = user_create(username="root", password="pw-for-tests-1", role=Role.PLATFORM_ADMIN)
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "newofficial",
+            "password1": "A-long-pass-2026",
+            "password2": "A-long-pass-2026",
+            "usable_password": "true",
+            "role": Role.CITY_OFFICIAL,
+            "authority": Authority.objects.get(code="32-industry-it").pk,
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "needs an authority" in str(response.context["adminform"].form.errors["authority"])
+    from accounts.models import User
+
+    assert not User.objects.filter(username="newofficial").exists()

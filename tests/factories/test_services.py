@@ -71,7 +71,7 @@ def test_invalid_first_factory_rolls_back_the_enterprise(enterprise_user):
     assert not Enterprise.objects.exists() and not Membership.objects.exists()
 
 
-def test_invalid_uscc_is_reported_at_the_field(enterprise_user):
+def test_invalid_uscc_is_reported_at_the_field(enterprise_user, english):
     with pytest.raises(DomainError) as info:
         register(enterprise_user, uscc="91350100M000100Y44")
     assert "check character" in info.value.fields["uscc"][0]

@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 
 from factories.validators import normalize_uscc, uscc_check_character, validate_uscc
 
+pytestmark = pytest.mark.usefixtures("english")
+
 # Real, published credit codes (from business licences), checked against the standard by hand.
 REAL_CODES = [
     "91350100M000100Y43",  # the GB 32100 worked example (Fuzhou)
