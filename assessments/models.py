@@ -159,3 +159,165 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+ANSWER_CHOICES = [
+    (Decimal("0.00"), _("Not met")),
+    (Decimal("0.50"), _("Partly met")),
+    (Decimal("0.80"), _("Largely met")),
+    (Decimal("1.00"), _("Fully met")),
+]
+
+
+class Assessment(models.Model):
+    """A factory's annual maturity self-assessment on one model version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+
+    factory = models.ForeignKey(
+        "factories.Factory",
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("factory"),
+    )
+    version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="assessments",
+        verbose_name=_("model version"),
+    )
+    industry_type = models.CharField(
+        _("industry type"),
+        max_length=10,
+        help_text=_("Discrete or process, taken from the factory's industry when started."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("started by")
+    )
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    scoring_method = models.CharField(_("scoring method"), max_length=40, blank=True)
+    maturity_level = models.PositiveSmallIntegerField(_("maturity level"), null=True, blank=True)
+    overall_score = models.DecimalField(
+        _("overall score"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    result = models.JSONField(
+        _("scoring result"),
+        default=dict,
+        blank=True,
+        help_text=_("Every intermediate score, so that the report can explain itself."),
+    )
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at", "-pk"]
+        verbose_name = _("self-assessment")
+        verbose_name_plural = _("self-assessments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory"],
+                condition=models.Q(status="draft"),
+                name="assessment_one_draft_per_factory",
+            ),
+            models.CheckConstraint(
+                name="assessment_submitted_has_scores",
+                condition=models.Q(status="draft")
+                | models.Q(
+                    submitted_at__isnull=False,
+                    valid_until__isnull=False,
+                    maturity_level__isnull=False,
+                    overall_score__isnull=False,
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["factory", "status", "-submitted_at"], name="assessment_factory_idx"
+            ),
+            models.Index(fields=["status", "valid_until"], name="assessment_validity_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factory} · {self.get_status_display()} · {self.pk}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="answers", verbose_name=_("assessment")
+    )
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="answers", verbose_name=_("requirement")
+    )
+    score = models.DecimalField(
+        _("answer"), max_digits=3, decimal_places=2, choices=ANSWER_CHOICES, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+
+    class Meta:
+        ordering = ["assessment", "requirement__order"]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "requirement"], name="answer_unique_per_requirement"
+            ),
+            models.CheckConstraint(
+                name="answer_score_is_one_of_four",
+                condition=models.Q(score__isnull=True)
+                | models.Q(score__in=[Decimal("0"), Decimal("0.5"), Decimal("0.8"), Decimal("1")]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requirement.code}: {self.score}"
+
+
+def evidence_upload_to(instance: Evidence, filename: str) -> str:
+    # The stored name never uses the uploaded name (kept separately for display).
+    import uuid
+
+    return f"evidence/{instance.answer.assessment_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("answer")
+    )
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.original_name

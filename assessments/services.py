@@ -1,16 +1,37 @@
-"""Writes for the maturity model: creating versions from data."""
+"""Writes for the maturity model (versions from data) and the self-assessment lifecycle."""
 
 from __future__ import annotations
 
+import calendar
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from assessments.models import Domain, Element, Level, ModelVersion, Requirement, SubDomain
+from accounts.models import User
+from assessments import scoring
+from assessments.models import (
+    Answer,
+    Assessment,
+    Domain,
+    Element,
+    Evidence,
+    Level,
+    ModelVersion,
+    Requirement,
+    SubDomain,
+)
+from assessments.selectors import model_spec_for, model_version_current
+from assessments.uploads import upload_content_type
+from config.errors import Conflict, DomainError, PermissionDenied
+from factories.models import Factory
+from factories.selectors import enterprise_can_manage
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 STRUCTURE_FILE = DATA_DIR / "maturity-model-2020.json"
@@ -127,3 +148,243 @@ def maturity_model_load_reference() -> int:
         illustrative=True,
     )
     return 1
+
+
+# --- Self-assessment lifecycle ---------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months, clamped to the month's end (29 Feb -> 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _require_editor(actor: User, assessment: Assessment) -> None:
+    decision = enterprise_can_manage(actor, assessment.factory.enterprise)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if not assessment.is_draft:
+        raise Conflict(
+            _("This assessment has been submitted and can no longer be changed."),
+            code="already_submitted",
+        )
+
+
+def _locked(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("factory__enterprise", "version")
+        .get(pk=assessment.pk)
+    )
+
+
+@transaction.atomic
+def assessment_start(*, actor: User, factory: Factory) -> Assessment:
+    """Start a draft on the current published model version. One draft per factory."""
+    decision = enterprise_can_manage(actor, factory.enterprise)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    version = model_version_current()
+    if version is None:
+        raise DomainError(_("No maturity model version is published yet."), code="no_model_version")
+    Factory.objects.select_for_update().filter(pk=factory.pk).first()  # serialise starts
+    existing = Assessment.objects.filter(factory=factory, status=Assessment.Status.DRAFT).first()
+    if existing is not None:
+        raise Conflict(
+            _("This factory already has a draft assessment (no. %(id)s); continue that one.")
+            % {"id": existing.pk},
+            code="draft_exists",
+            fields={"assessment": [str(existing.pk)]},
+        )
+    return Assessment.objects.create(
+        factory=factory,
+        version=version,
+        industry_type=factory.industry.process_type,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def assessment_answers_save(
+    *, actor: User, assessment: Assessment, answers: list[dict[str, Any]]
+) -> int:
+    """Save some answers of a draft, all or nothing. Returns how many were written.
+
+    Each item has ``requirement`` (a code) and ``score`` (0, 0.5, 0.8, 1 or None to clear)
+    and/or ``note``; a key left out keeps its saved value.
+    """
+    assessment = _locked(assessment)
+    _require_editor(actor, assessment)
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    applicable = {r.code for r in spec.applicable_requirements()}
+    all_codes = {r.code for r in spec.requirements}
+
+    errors: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    cleaned: list[dict[str, Any]] = []
+    for index, item in enumerate(answers):
+        prefix = f"answers[{index}]"
+        if not isinstance(item, dict):
+            errors[prefix] = [_("Each answer must be an object.")]
+            continue
+        code = str(item.get("requirement") or "").strip()
+        if code not in all_codes:
+            errors[f"{prefix}.requirement"] = [
+                _("Unknown requirement code '%(code)s'.") % {"code": code}
+            ]
+            continue
+        if code not in applicable:
+            errors[f"{prefix}.requirement"] = [
+                _("Requirement %(code)s does not apply to this factory's industry type.")
+                % {"code": code}
+            ]
+            continue
+        if code in seen:
+            errors[f"{prefix}.requirement"] = [
+                _("Requirement %(code)s is answered twice.") % {"code": code}
+            ]
+            continue
+        seen.add(code)
+        entry: dict[str, Any] = {"code": code}
+        if "score" in item:
+            if item["score"] is None:
+                entry["score"] = None
+            else:
+                try:
+                    entry["score"] = Decimal(str(scoring.answer_value(item["score"])))
+                except ValueError:
+                    errors[f"{prefix}.score"] = [
+                        _("The answer must be one of 0, 0.5, 0.8 and 1; got %(value)s.")
+                        % {"value": item["score"]}
+                    ]
+                    continue
+        if "note" in item:
+            note = item["note"]
+            if note is not None and not isinstance(note, str):
+                errors[f"{prefix}.note"] = [_("The note must be text.")]
+                continue
+            if note and len(note) > 5000:
+                errors[f"{prefix}.note"] = [_("The note is longer than 5,000 characters.")]
+                continue
+            entry["note"] = (note or "").strip()
+        cleaned.append(entry)
+    if errors:
+        raise DomainError(
+            _("Some answers are not valid; nothing was saved."), code="invalid", fields=errors
+        )
+    if not cleaned:
+        return 0
+
+    requirements = dict(
+        Requirement.objects.filter(
+            version=assessment.version, code__in=[e["code"] for e in cleaned]
+        ).values_list("code", "pk")
+    )
+    existing = {
+        a.requirement_id: a
+        for a in Answer.objects.filter(
+            assessment=assessment, requirement_id__in=requirements.values()
+        )
+    }
+    now = timezone.now()
+    rows = []
+    for entry in cleaned:
+        requirement_id = requirements[entry["code"]]
+        old = existing.get(requirement_id)
+        rows.append(
+            Answer(
+                assessment=assessment,
+                requirement_id=requirement_id,
+                score=entry.get("score", old.score if old else None),
+                note=entry.get("note", old.note if old else ""),
+                updated_at=now,
+                updated_by=actor,
+            )
+        )
+    Answer.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["assessment", "requirement"],
+        update_fields=["score", "note", "updated_at", "updated_by"],
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)
+    return len(rows)
+
+
+@transaction.atomic
+def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
+    """Score and freeze a complete draft. Refused while an applicable requirement is open."""
+    assessment = _locked(assessment)
+    _require_editor(actor, assessment)
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    answers = dict(
+        Answer.objects.filter(assessment=assessment, score__isnull=False).values_list(
+            "requirement__code", "score"
+        )
+    )
+    missing = [r.code for r in spec.applicable_requirements() if r.code not in answers]
+    if missing:
+        raise DomainError(
+            _("%(count)d requirements are not answered yet.") % {"count": len(missing)},
+            code="incomplete",
+            fields={"missing": missing},
+        )
+    result = scoring.score(spec, answers)
+    now = timezone.now()
+    assessment.status = Assessment.Status.SUBMITTED
+    assessment.submitted_by = actor
+    assessment.submitted_at = now
+    assessment.valid_until = add_months(timezone.localdate(now), settings.ASSESSMENT_VALID_MONTHS)
+    assessment.scoring_method = result.method
+    assessment.maturity_level = result.maturity_level
+    assessment.overall_score = Decimal(str(result.overall_score)).quantize(Decimal("0.01"))
+    assessment.result = result.as_dict()
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: User, assessment: Assessment, requirement_code: str, upload: Any
+) -> Evidence:
+    """Attach an evidence file to a requirement of a draft (its answer is created if needed)."""
+    assessment = _locked(assessment)
+    _require_editor(actor, assessment)
+    requirement = Requirement.objects.filter(
+        version=assessment.version, code=requirement_code
+    ).first()
+    if requirement is None:
+        raise DomainError(
+            _("Unknown requirement code '%(code)s'.") % {"code": requirement_code},
+            fields={"requirement": [_("Unknown requirement code.")]},
+        )
+    content_type = upload_content_type(upload)
+    answer, _created = Answer.objects.get_or_create(
+        assessment=assessment, requirement=requirement, defaults={"updated_by": actor}
+    )
+    original_name = Path(getattr(upload, "name", "") or "evidence").name[:200]
+    evidence = Evidence(
+        answer=answer,
+        original_name=original_name,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    evidence.file.save(original_name, upload, save=False)
+    try:
+        evidence.save()
+    except Exception:
+        evidence.file.delete(save=False)  # no row, no orphan file
+        raise
+    return evidence
+
+
+@transaction.atomic
+def evidence_delete(*, actor: User, evidence: Evidence) -> None:
+    assessment = _locked(evidence.answer.assessment)
+    _require_editor(actor, assessment)
+    storage, name = evidence.file.storage, evidence.file.name or ""
+    evidence.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))

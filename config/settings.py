@@ -130,6 +130,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 
+# A submitted self-assessment is valid for this many months (DESIGN 2.5).
+ASSESSMENT_VALID_MONTHS = env.int("ASSESSMENT_VALID_MONTHS", default=12)
+
 # Email
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

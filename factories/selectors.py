@@ -13,7 +13,7 @@ from config.errors import NotFound
 from factories.models import Enterprise, Factory, Membership
 
 
-def _factory_region_filter(scope: Scope, prefix: str = "") -> Q | None:
+def factory_region_filter(scope: Scope, prefix: str = "") -> Q | None:
     """The filter that keeps factories inside an official's jurisdiction (None: everything)."""
     if scope.level == ScopeLevel.NATIONAL:
         return None
@@ -37,7 +37,7 @@ def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
         return qs.filter(
             Exists(Membership.objects.filter(enterprise=OuterRef("pk"), user_id=scope.user_id))
         )
-    region = _factory_region_filter(scope)
+    region = factory_region_filter(scope)
     if region is None:
         return qs
     if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
@@ -58,7 +58,7 @@ def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
                 )
             )
         )
-    region = _factory_region_filter(scope)
+    region = factory_region_filter(scope)
     return qs if region is None else qs.filter(region)
 
 

@@ -1,0 +1,361 @@
+"""Scoped reads of assessments, the model a version scores with, and report data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import ScopeLevel
+from accounts.selectors import AnyUser, Decision, scope_for
+from assessments import scoring
+from assessments.models import (
+    Answer,
+    Assessment,
+    Evidence,
+    Level,
+    ModelVersion,
+    Requirement,
+    SubDomain,
+)
+from config.errors import NotFound
+from factories.models import Membership
+from factories.selectors import enterprise_can_manage, factory_region_filter
+
+
+def model_version_current() -> ModelVersion | None:
+    """The published version new assessments use: the most recently published one."""
+    return (
+        ModelVersion.objects.filter(status=ModelVersion.Status.PUBLISHED)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+_SPEC_CACHE: dict[tuple[int, str], scoring.ModelSpec] = {}
+
+
+def model_spec_for(version: ModelVersion, industry_type: str) -> scoring.ModelSpec:
+    """What the scorer needs of a version for one industry type (2 queries, then cached).
+
+    Only published versions are cached: they never change once assessments use them.
+    """
+    key = (version.pk, industry_type)
+    if key in _SPEC_CACHE:
+        return _SPEC_CACHE[key]
+    applies = "applies_to_process" if industry_type == "process" else "applies_to_discrete"
+    subdomains = SubDomain.objects.filter(version=version).order_by("order")
+    spec = scoring.spec_from_rows(
+        subdomains.values_list("code", "weight", applies),
+        Requirement.objects.filter(version=version)
+        .order_by("order")
+        .values_list("code", "subdomain__code", "level"),
+    )
+    if version.status == ModelVersion.Status.PUBLISHED:
+        _SPEC_CACHE[key] = spec
+    return spec
+
+
+def model_version_in_use(version: ModelVersion) -> bool:
+    return Assessment.objects.filter(version=version).exists()
+
+
+def assessment_list_for(user: AnyUser) -> QuerySet[Assessment]:
+    """Assessments the user may see.
+
+    Enterprise members: every assessment of their factories, drafts included. Officials: the
+    submitted assessments of factories in their jurisdiction. Others: none.
+    """
+    scope = scope_for(user)
+    qs = Assessment.objects.select_related(
+        "factory__enterprise", "factory__city__province", "factory__industry", "version"
+    )
+    if scope.level == ScopeLevel.ENTERPRISE:
+        return qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    enterprise=OuterRef("factory__enterprise_id"), user_id=scope.user_id
+                )
+            )
+        )
+    if scope.level not in (ScopeLevel.NATIONAL, ScopeLevel.PROVINCE, ScopeLevel.CITY):
+        return qs.none()
+    qs = qs.filter(status=Assessment.Status.SUBMITTED)
+    region = factory_region_filter(scope, prefix="factory__")
+    return qs if region is None else qs.filter(region)
+
+
+def assessment_get_for(user: AnyUser, pk: Any) -> Assessment:
+    try:
+        return assessment_list_for(user).get(pk=pk)
+    except (Assessment.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Assessment not found.")) from None
+
+
+def assessment_can_edit(user: AnyUser, assessment: Assessment) -> Decision:
+    if not assessment.is_draft:
+        return Decision(False, _("A submitted assessment cannot be changed."))
+    return enterprise_can_manage(user, assessment.factory.enterprise)
+
+
+def assessment_filter(
+    qs: QuerySet[Assessment],
+    *,
+    level: Any = None,
+    city: str | None = None,
+    province: str | None = None,
+    industry: str | None = None,
+    year: Any = None,
+    factory: Any = None,
+) -> QuerySet[Assessment]:
+    """The filters of the officials' list (and the API), applied to a scoped queryset."""
+    if level not in (None, ""):
+        qs = qs.filter(maturity_level=level)
+    if city:
+        qs = qs.filter(factory__city_id=city)
+    if province:
+        qs = qs.filter(factory__city__province_id=province)
+    if industry:
+        qs = qs.filter(factory__industry_id=industry)
+    if year not in (None, ""):
+        qs = qs.filter(submitted_at__year=year)
+    if factory not in (None, ""):
+        qs = qs.filter(factory_id=factory)
+    return qs
+
+
+def assessment_progress(assessment: Assessment) -> tuple[int, int]:
+    """(answered, to answer) over the applicable requirements."""
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    applicable = {r.code for r in spec.applicable_requirements()}
+    answered = Answer.objects.filter(
+        assessment=assessment, score__isnull=False, requirement__code__in=applicable
+    ).count()
+    return answered, len(applicable)
+
+
+def assessment_missing_codes(assessment: Assessment) -> list[str]:
+    """Applicable requirements without an answer, in the model's order."""
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    answered = set(
+        Answer.objects.filter(assessment=assessment, score__isnull=False).values_list(
+            "requirement__code", flat=True
+        )
+    )
+    return [r.code for r in spec.applicable_requirements() if r.code not in answered]
+
+
+@dataclass(frozen=True)
+class RequirementRow:
+    requirement: Requirement
+    answer: Answer | None
+    evidence: list[Evidence]
+
+
+@dataclass(frozen=True)
+class SubdomainGroup:
+    subdomain: SubDomain
+    applicable: bool
+    rows: list[RequirementRow]
+
+
+@dataclass(frozen=True)
+class ElementGroup:
+    code: str
+    name: str
+    subdomains: list[SubdomainGroup]
+
+
+def assessment_questionnaire(assessment: Assessment) -> list[ElementGroup]:
+    """Requirements grouped by element and sub-domain, with the answers and evidence so far.
+
+    Four queries whatever the size of the model.
+    """
+    subdomains = list(
+        SubDomain.objects.filter(version=assessment.version)
+        .select_related("domain__element")
+        .order_by("order")
+    )
+    requirements = list(
+        Requirement.objects.filter(version=assessment.version).order_by(
+            "subdomain__order", "level", "order"
+        )
+    )
+    answers = {a.requirement_id: a for a in Answer.objects.filter(assessment=assessment)}
+    evidence: dict[int, list[Evidence]] = {}
+    for item in Evidence.objects.filter(answer__assessment=assessment).order_by("uploaded_at"):
+        evidence.setdefault(item.answer_id, []).append(item)
+
+    by_subdomain: dict[int, list[RequirementRow]] = {}
+    for requirement in requirements:
+        answer = answers.get(requirement.pk)
+        by_subdomain.setdefault(requirement.subdomain_id, []).append(
+            RequirementRow(requirement, answer, evidence.get(answer.pk, []) if answer else [])
+        )
+    applies = (
+        "applies_to_process" if assessment.industry_type == "process" else "applies_to_discrete"
+    )
+    elements: dict[int, ElementGroup] = {}
+    for subdomain in subdomains:
+        element = subdomain.domain.element
+        group = elements.setdefault(element.pk, ElementGroup(element.code, element.name, []))
+        group.subdomains.append(
+            SubdomainGroup(
+                subdomain, getattr(subdomain, applies), by_subdomain.get(subdomain.pk, [])
+            )
+        )
+    return list(elements.values())
+
+
+@dataclass(frozen=True)
+class SubdomainLine:
+    code: str
+    name: str
+    domain: str
+    element: str
+    weight: float
+    overall: float
+    by_level: dict[int, float]
+    previous: float | None
+
+
+@dataclass(frozen=True)
+class GapLine:
+    code: str
+    text: str
+    subdomain: str
+    current: float
+    target: float
+
+
+@dataclass(frozen=True)
+class Report:
+    assessment: Assessment
+    levels: list[Level]
+    level_names: dict[int, str]
+    level_scores: dict[int, float | None]
+    attained_levels: list[int]
+    maturity_level: int
+    maturity_name: str
+    maturity_name_zh: str
+    maturity_name_en: str
+    next_level: int | None
+    overall_score: float
+    subdomains: list[SubdomainLine]
+    domains: list[tuple[str, float]]
+    weakest: list[SubdomainLine]
+    gap: list[GapLine]
+    previous: Assessment | None
+
+
+def assessment_previous(assessment: Assessment) -> Assessment | None:
+    """The factory's submitted assessment just before this one."""
+    qs = Assessment.objects.filter(
+        factory_id=assessment.factory_id, status=Assessment.Status.SUBMITTED
+    ).exclude(pk=assessment.pk)
+    if assessment.submitted_at:
+        qs = qs.filter(submitted_at__lt=assessment.submitted_at)
+    return qs.order_by("-submitted_at").first()
+
+
+def assessment_result(assessment: Assessment) -> dict[str, Any]:
+    """The stored result of a submitted assessment, or a preview computed for a draft."""
+    if assessment.result:
+        return assessment.result
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    answers = dict(
+        Answer.objects.filter(assessment=assessment, score__isnull=False).values_list(
+            "requirement__code", "score"
+        )
+    )
+    return scoring.score(spec, answers).as_dict()
+
+
+def assessment_report(assessment: Assessment) -> Report:
+    """Everything the report page and the report endpoint show, from the stored result."""
+    result = assessment_result(assessment)
+    levels = list(Level.objects.filter(version=assessment.version).order_by("number"))
+    level_by_number = {level.number: level for level in levels}
+    subdomains = list(
+        SubDomain.objects.filter(version=assessment.version)
+        .select_related("domain__element")
+        .order_by("order")
+    )
+    previous = assessment_previous(assessment)
+    previous_overall = (previous.result or {}).get("subdomain_overall", {}) if previous else {}
+
+    lines = [
+        SubdomainLine(
+            code=s.code,
+            name=s.name,
+            domain=s.domain.name,
+            element=s.domain.element.name,
+            weight=float(s.weight),
+            overall=result["subdomain_overall"][s.code],
+            by_level={int(k): v for k, v in result["subdomain_scores"].get(s.code, {}).items()},
+            previous=previous_overall.get(s.code),
+        )
+        for s in subdomains
+        if s.code in result["subdomain_overall"]
+    ]
+    domain_totals: dict[str, list[tuple[float, float]]] = {}
+    for line in lines:
+        domain_totals.setdefault(line.domain, []).append((line.weight, line.overall))
+    domains = [
+        (name, round(sum(w * v for w, v in pairs) / sum(w for w, _ in pairs), 4))
+        for name, pairs in domain_totals.items()
+    ]
+    gap_items = result.get("gap_to_next_level", [])
+    texts = dict(
+        Requirement.objects.filter(
+            version=assessment.version, code__in=[g["requirement"] for g in gap_items]
+        ).values_list("code", "text_zh" if _is_chinese() else "text_en")
+    )
+    names = {s.code: s.name for s in subdomains}
+    maturity = result["maturity_level"]
+    maturity_level = level_by_number.get(maturity)
+    return Report(
+        assessment=assessment,
+        levels=levels,
+        level_names={level.number: level.name for level in levels},
+        level_scores={int(k): v for k, v in result["level_scores"].items()},
+        attained_levels=result["attained_levels"],
+        maturity_level=maturity,
+        maturity_name=maturity_level.name if maturity_level else _("Not yet at level 1"),
+        maturity_name_zh=maturity_level.name_zh if maturity_level else "未达到一级",
+        maturity_name_en=maturity_level.name_en if maturity_level else "Below level 1",
+        next_level=maturity + 1 if maturity < 5 else None,
+        overall_score=result["overall_score"],
+        subdomains=lines,
+        domains=domains,
+        weakest=sorted(lines, key=lambda line: (line.overall, line.code))[:5],
+        gap=[
+            GapLine(
+                code=g["requirement"],
+                text=texts.get(g["requirement"], ""),
+                subdomain=names.get(g["subdomain"], g["subdomain"]),
+                current=g["current"],
+                target=g["target"],
+            )
+            for g in gap_items
+        ],
+        previous=previous,
+    )
+
+
+def _is_chinese() -> bool:
+    return not (get_language() or "zh-hans").startswith("en")
+
+
+def evidence_get_for(user: AnyUser, pk: Any) -> Evidence:
+    """An evidence file, only when its assessment is visible to the user."""
+    visible = assessment_list_for(user).values("pk")
+    try:
+        return Evidence.objects.select_related("answer__assessment").get(
+            pk=pk, answer__assessment__in=visible
+        )
+    except (Evidence.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("File not found.")) from None
