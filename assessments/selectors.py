@@ -359,3 +359,12 @@ def evidence_get_for(user: AnyUser, pk: Any) -> Evidence:
         )
     except (Evidence.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("File not found.")) from None
+
+
+def level_names(version: ModelVersion) -> dict[int, dict[str, str]]:
+    names = {
+        level.number: {"zh": level.name_zh, "en": level.name_en}
+        for level in Level.objects.filter(version=version)
+    }
+    names[0] = {"zh": "未达到一级", "en": "Below level 1"}
+    return names

@@ -388,3 +388,16 @@ def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     evidence.delete()
     if name:
         transaction.on_commit(lambda: storage.delete(name))
+
+
+@transaction.atomic
+def model_version_publish(*, version: ModelVersion) -> ModelVersion:
+    """Publish a draft version: new assessments use it from now on. Idempotent."""
+    version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != ModelVersion.Status.PUBLISHED:
+        if not version.requirements.exists():
+            raise DomainError(_("A version without requirements cannot be published."))
+        version.status = ModelVersion.Status.PUBLISHED
+        version.published_at = timezone.now()
+        version.save(update_fields=["status", "published_at"])
+    return version

@@ -4,10 +4,20 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
+from assessments.api import AssessmentViewSet, FactoryAssessmentList
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
 router = DefaultRouter()
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("factories", FactoryViewSet, basename="factory")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
-urlpatterns = [path("me/", MeView.as_view(), name="api-me"), *router.urls]
+urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    path(
+        "factories/<int:factory_pk>/assessments/",
+        FactoryAssessmentList.as_view(),
+        name="factory-assessments",
+    ),
+    *router.urls,
+]

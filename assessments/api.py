@@ -1,0 +1,222 @@
+"""REST endpoints for self-assessments, scoped through assessments.selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.selectors import acting_user
+from assessments import selectors, services
+from assessments.models import Answer, Assessment
+from config.errors import DomainError
+from factories.selectors import factory_get_for
+
+
+class AssessmentOutput(serializers.ModelSerializer):
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    version = serializers.CharField(source="version.code", read_only=True)
+    overall_score = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "factory",
+            "factory_name",
+            "version",
+            "industry_type",
+            "status",
+            "created_at",
+            "submitted_at",
+            "valid_until",
+            "maturity_level",
+            "overall_score",
+            "scoring_method",
+        ]
+
+
+class AnswerOutput(serializers.ModelSerializer):
+    requirement = serializers.CharField(source="requirement.code")
+    score = serializers.FloatField(allow_null=True)
+
+    class Meta:
+        model = Answer
+        fields = ["requirement", "score", "note", "updated_at"]
+
+
+class AssessmentDetailOutput(AssessmentOutput):
+    requirements_to_answer = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+
+    class Meta(AssessmentOutput.Meta):
+        fields = [*AssessmentOutput.Meta.fields, "requirements_to_answer", "answers"]
+
+    def get_requirements_to_answer(self, obj: Assessment) -> list[str]:
+        spec = selectors.model_spec_for(obj.version, obj.industry_type)
+        return [r.code for r in spec.applicable_requirements()]
+
+    def get_answers(self, obj: Assessment) -> list[dict[str, Any]]:
+        answers = Answer.objects.filter(assessment=obj).select_related("requirement")
+        return list(AnswerOutput(answers.order_by("requirement__order"), many=True).data)
+
+
+class AssessmentCreateInput(serializers.Serializer):
+    factory = serializers.IntegerField()
+
+
+class AnswerInput(serializers.Serializer):
+    requirement = serializers.CharField()
+    score = serializers.FloatField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+
+
+def _list_param(name: str, description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=description, required=False)
+
+
+@extend_schema(
+    parameters=[
+        _list_param("level", "Maturity level (0-5)"),
+        _list_param("city", "City code (GB/T 2260)"),
+        _list_param("province", "Province code (2 digits)"),
+        _list_param("industry", "Industry code (GB/T 4754 division)"),
+        _list_param("year", "Year of submission"),
+        _list_param("factory", "Factory id"),
+        _list_param("status", "draft or submitted"),
+    ]
+)
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Self-assessments in the caller's scope; enterprise members start, answer and submit."""
+
+    serializer_class = AssessmentOutput
+
+    def get_queryset(self) -> Any:
+        params = self.request.query_params
+        qs = selectors.assessment_filter(
+            selectors.assessment_list_for(self.request.user),
+            level=params.get("level"),
+            city=params.get("city"),
+            province=params.get("province"),
+            industry=params.get("industry"),
+            year=params.get("year"),
+            factory=params.get("factory"),
+        )
+        if params.get("status"):
+            qs = qs.filter(status=params["status"])
+        return qs
+
+    def get_object(self) -> Assessment:
+        return selectors.assessment_get_for(self.request.user, self.kwargs["pk"])
+
+    def get_serializer_class(self) -> Any:
+        return AssessmentDetailOutput if self.action == "retrieve" else AssessmentOutput
+
+    @extend_schema(request=AssessmentCreateInput, responses={201: AssessmentDetailOutput})
+    def create(self, request: Request) -> Response:
+        data = AssessmentCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        factory = factory_get_for(request.user, data.validated_data["factory"])
+        assessment = services.assessment_start(actor=acting_user(request), factory=factory)
+        return Response(AssessmentDetailOutput(assessment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=AnswerInput(many=True),
+        responses=inline_serializer(
+            "AnswersSaved",
+            {
+                "saved": serializers.IntegerField(),
+                "answered": serializers.IntegerField(),
+                "total": serializers.IntegerField(),
+            },
+        ),
+    )
+    @action(detail=True, methods=["put"])
+    def answers(self, request: Request, pk: str | None = None) -> Response:
+        """Save answers (partial updates allowed while the assessment is a draft)."""
+        assessment = self.get_object()
+        if not isinstance(request.data, list):
+            raise DomainError(
+                _('Send a list of answers: [{"requirement": code, "score": 0.8, "note": "..."}].'),
+                code="invalid",
+            )
+        items = AnswerInput(data=request.data, many=True)
+        items.is_valid(raise_exception=True)
+        # Only the keys the client sent: a missing score or note keeps its saved value.
+        answers = [
+            {key: item[key] for key in ("requirement", "score", "note") if key in item}
+            for item in items.validated_data
+        ]
+        saved = services.assessment_answers_save(
+            actor=acting_user(request), assessment=assessment, answers=answers
+        )
+        answered, total = selectors.assessment_progress(assessment)
+        return Response({"saved": saved, "answered": answered, "total": total})
+
+    @extend_schema(request=None, responses=AssessmentOutput)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Score and freeze the assessment; 400 lists unanswered requirements."""
+        assessment = services.assessment_submit(
+            actor=acting_user(request), assessment=self.get_object()
+        )
+        return Response(AssessmentOutput(assessment).data)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AssessmentReport",
+            {
+                "id": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "maturity_level": serializers.IntegerField(),
+                "maturity_level_name": serializers.DictField(),
+                "overall_score": serializers.FloatField(),
+                "level_scores": serializers.DictField(),
+                "attained_levels": serializers.ListField(child=serializers.IntegerField()),
+                "subdomain_scores": serializers.DictField(),
+                "subdomain_overall": serializers.DictField(),
+                "valid_until": serializers.DateField(allow_null=True),
+                "scoring_method": serializers.CharField(),
+                "gap_to_next_level": serializers.ListField(child=serializers.DictField()),
+            },
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: str | None = None) -> Response:
+        """The scores with every intermediate; a draft gets a preview of the same shape."""
+        assessment = self.get_object()
+        result = selectors.assessment_result(assessment)
+        names = selectors.level_names(assessment.version)
+        level = result["maturity_level"]
+        return Response(
+            {
+                "id": assessment.pk,
+                "status": assessment.status,
+                "maturity_level": level,
+                "maturity_level_name": names.get(level, {"zh": "", "en": ""}),
+                "overall_score": round(result["overall_score"], 2),
+                "level_scores": result["level_scores"],
+                "attained_levels": result["attained_levels"],
+                "subdomain_scores": result["subdomain_scores"],
+                "subdomain_overall": result["subdomain_overall"],
+                "valid_until": assessment.valid_until,
+                "scoring_method": result["method"],
+                "gap_to_next_level": result["gap_to_next_level"],
+            }
+        )
+
+
+class FactoryAssessmentList(generics.ListAPIView):
+    """A factory's assessments, newest first."""
+
+    serializer_class = AssessmentOutput
+    queryset = Assessment.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> Any:
+        factory = factory_get_for(self.request.user, self.kwargs["factory_pk"])
+        return selectors.assessment_list_for(self.request.user).filter(factory=factory)
