@@ -17,7 +17,7 @@ TEST_ENV := DEBUG=0 SECRET_KEY=test-only-secret-key-not-for-production \
 RUN_ENV := DEBUG=1 DATABASE_URL=$(or $(RUN_DATABASE_URL),sqlite:///$(CURDIR)/db.sqlite3) REDIS_URL= \
 	ALLOWED_HOSTS=127.0.0.1,localhost CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: run test install install-dev lint check migrate demo clean
+.PHONY: run test bench install install-dev lint check migrate demo clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ check: install-dev
 
 test: lint check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures; they are not tests and are not run by `make test`.
+bench: install-dev
+	$(TEST_ENV) $(PY) -m pytest -q -s -o addopts="" -o python_files="bench_*.py" tests/bench
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache

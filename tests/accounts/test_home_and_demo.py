@@ -4,8 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from accounts.management.commands.seed_demo import DEMO_ASSESSMENTS, DEMO_PASSWORD, DEMO_USERS
 from accounts.models import User
+from assessments.models import Assessment
 from factories.models import CultivationPoolEntry, Enterprise
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,10 @@ def test_seed_demo_is_idempotent(demo):
     assert (User.objects.count(), Enterprise.objects.count()) == counts
     assert counts == (len(DEMO_USERS), 3)
     assert CultivationPoolEntry.objects.count() == 1
+    submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+    assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
+    assert Assessment.objects.filter(status=Assessment.Status.DRAFT).count() == 1
+    assert Assessment.objects.count() == len(DEMO_ASSESSMENTS)
 
 
 @pytest.mark.parametrize(("username", "role", "authority", "display"), DEMO_USERS)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import zlib
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_create
+from assessments.models import Assessment
+from assessments.selectors import model_spec_for
+from assessments.services import (
+    add_months,
+    assessment_answers_save,
+    assessment_start,
+    assessment_submit,
+)
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
@@ -67,6 +78,27 @@ DEMO_ENTERPRISES = [
 ]
 
 
+# (factory, maturity level to reach, days ago submitted; None = leave as a draft half done)
+DEMO_ASSESSMENTS = [
+    ("苏州精工虎丘智能工厂", 2, 400),
+    ("苏州精工虎丘智能工厂", 3, 30),
+    ("苏州精工昆山精密部件工厂", 2, 60),
+    ("南京精工数控工厂", 1, 90),
+    ("杭州智造西湖电子工厂", 4, 10),
+    ("南京精工数控工厂", None, None),
+]
+
+
+def _demo_answer(code: str, target: int) -> float:
+    """Fully meet levels up to ``target``, partly the next one, and vary the rest a little."""
+    level = int(code.split(".")[1])
+    if level <= target:
+        return 1.0 if zlib.crc32(code.encode()) % 4 else 0.8
+    if level == target + 1:
+        return 0.8 if zlib.crc32(code.encode()) % 3 == 0 else 0.5
+    return 0.5 if zlib.crc32(code.encode()) % 2 else 0.0
+
+
 class Command(BaseCommand):
     help = "Create demo accounts (one per role) and demo enterprises. Only with DEBUG on."
 
@@ -80,6 +112,31 @@ class Command(BaseCommand):
         for username, role, authority_code, display in DEMO_USERS:
             scope = authority_code or "-"
             self.stdout.write(f"  {username:<14} {role.label:<28} {scope:<24} {display}")
+
+    def _seed_assessments(self, users: dict[str, User]) -> None:
+        if Assessment.objects.exists():
+            return
+        owners = {"杭州智造西湖电子工厂": users["ent_hangzhou"]}
+        for factory_name, target, days_ago in DEMO_ASSESSMENTS:
+            factory = Factory.objects.get(name=factory_name)
+            actor = owners.get(factory_name, users["ent_suzhou"])
+            assessment = assessment_start(actor=actor, factory=factory)
+            spec = model_spec_for(assessment.version, assessment.industry_type)
+            codes = [r.code for r in spec.applicable_requirements()]
+            if target is None:  # a draft, half answered
+                answers = [{"requirement": c, "score": 1} for c in codes[: len(codes) // 2]]
+                assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
+                continue
+            answers = [{"requirement": c, "score": _demo_answer(c, target)} for c in codes]
+            assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
+            assessment = assessment_submit(actor=actor, assessment=assessment)
+            # Demo history only: move the submission back in time, as if done earlier.
+            submitted_at = timezone.now() - timedelta(days=days_ago)
+            Assessment.objects.filter(pk=assessment.pk).update(
+                submitted_at=submitted_at,
+                created_at=submitted_at,
+                valid_until=add_months(timezone.localdate(submitted_at), 12),
+            )
 
     def _seed(self) -> None:
         Authority.objects.get_or_create(
@@ -132,6 +189,8 @@ class Command(BaseCommand):
                     city=City.objects.get(code=factory_city),
                     industry=enterprise.industry,
                 )
+
+        self._seed_assessments(users)
 
         pooled = Factory.objects.filter(name="苏州精工昆山精密部件工厂").first()
         if pooled and not CultivationPoolEntry.objects.filter(factory=pooled).exists():
