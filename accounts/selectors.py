@@ -91,6 +91,7 @@ def next_steps_for(user: User) -> list[NextStep]:
             NextStep(_("Register an enterprise and its first factory"), "enterprise-register")
         )
         steps.append(NextStep(_("See your enterprises and factories"), "enterprise-list"))
+        steps.append(NextStep(_("Do your annual self-assessment"), "assessment-list"))
     elif user.role == Role.EXPERT:
         pass
     else:
@@ -99,6 +100,7 @@ def next_steps_for(user: User) -> list[NextStep]:
                 _("Browse the enterprises and factories in your jurisdiction"), "enterprise-list"
             )
         )
+        steps.append(NextStep(_("Review self-assessments in your jurisdiction"), "assessment-list"))
     if user.is_staff:
         steps.append(NextStep(_("Open the administration site"), "admin:index"))
     steps.append(NextStep(_("Change your password"), "password_change"))

@@ -149,7 +149,8 @@ def bar_chart_svg(
         f'font-size="12" fill="{TEXT_COLOUR}">'
         f"<title>{_text(title)}</title>"
         + (f"<desc>{_text(description)}</desc>" if description else "")
-        + f'<text class="title" x="6" y="18" font-size="14" font-weight="bold">{_text(title)}</text>'
+        + '<text class="title" x="6" y="18" font-size="14" font-weight="bold">'
+        + f"{_text(title)}</text>"
         + "".join(grid)
         + "".join(parts)
         + "".join(legend)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import ScopeLevel
 from accounts.selectors import Scope
 from factories.forms import CityChoiceField, IndustryChoiceField
+from regions.models import City
 
 LEVEL_CHOICES = [("", _("Any level"))] + [(str(number), str(number)) for number in range(6)]
 
@@ -35,13 +36,15 @@ class AssessmentFilterForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Only the cities an official can see offer something to filter by.
+        cities = City.objects.select_related("province")
+        if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
+            cities = cities.filter(province_id=scope.province_code)
+        if scope.level == ScopeLevel.CITY:
+            cities = cities.filter(pk=scope.city_code)
         city_field = self.fields["city"]
         assert isinstance(city_field, forms.ModelChoiceField)
-        if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
-            # Only the cities an official can see offer something to filter by.
-            city_field.queryset = city_field.queryset.filter(province_id=scope.province_code)
-        if scope.level == ScopeLevel.CITY:
-            city_field.queryset = city_field.queryset.filter(pk=scope.city_code)
+        city_field.queryset = cities
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for selectors.assessment_filter from the valid fields only."""

@@ -1,0 +1,592 @@
+"""HTML pages of the maturity self-assessment. Reads via selectors, writes via services.
+
+The questionnaire saves as you go: each requirement row is its own small form that htmx posts
+on change and swaps with the re-rendered row (plus the progress bar, out of band). Without
+JavaScript the same form posts normally and comes back to the row's anchor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import ScopeLevel
+from accounts.selectors import acting_user, scope_for
+from assessments import charts, scoring, selectors, services
+from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
+from assessments.models import ANSWER_CHOICES, Assessment, Level
+from config.errors import Conflict, DomainError, NotFound
+from factories.models import Industry
+from factories.selectors import factory_get_for, factory_list_for
+
+PAGE_SIZE = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _english() -> bool:
+    return (get_language() or "zh-hans").startswith("en")
+
+
+def _value_text(value: Decimal | float) -> str:
+    """0.50 -> "0.5", 1.00 -> "1": the form value of an answer."""
+    return format(Decimal(str(value)).normalize(), "f")
+
+
+def _answer_label(value: float) -> str:
+    for choice, label in ANSWER_CHOICES:
+        if float(choice) == value:
+            return str(label)
+    return _value_text(value)
+
+
+# --- The list ---------------------------------------------------------------------------------
+
+
+def _level_names(assessments: list[Assessment]) -> dict[tuple[int, int], str]:
+    """(version id, level number) -> name in the active language, for one page (one query).
+
+    A read of reference data; it would sit in selectors beside model_version_current.
+    """
+    versions = {a.version_id for a in assessments}
+    return {
+        (level.version_id, level.number): level.name
+        for level in Level.objects.filter(version_id__in=versions)
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _assessment_start(request)
+    user = acting_user(request)
+    scope = scope_for(user)
+    is_enterprise = scope.level == ScopeLevel.ENTERPRISE
+    filter_form = AssessmentFilterForm(request.GET or None, scope=scope)
+    queryset = selectors.assessment_filter(
+        selectors.assessment_list_for(user), **filter_form.filters()
+    )
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    names = _level_names(rows)
+    for assessment in rows:
+        assessment.level_name = names.get(  # type: ignore[attr-defined]
+            (assessment.version_id, assessment.maturity_level or 0), ""
+        )
+    context: dict[str, Any] = {
+        "page": page,
+        "rows": rows,
+        "filter_form": filter_form,
+        "is_enterprise": is_enterprise,
+        "today": timezone.localdate(),
+    }
+    if is_enterprise:
+        drafts = dict(
+            selectors.assessment_list_for(user)
+            .filter(status=Assessment.Status.DRAFT)
+            .values_list("factory_id", "pk")
+        )
+        context["factories"] = [
+            (factory, drafts.get(factory.pk))
+            for factory in factory_list_for(user).order_by("enterprise__name", "name")
+        ]
+    return render(request, "assessments/assessment_list.html", context)
+
+
+def _assessment_start(request: HttpRequest) -> HttpResponse:
+    form = AssessmentStartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a factory to assess."))
+        return redirect("assessment-list")
+    factory = factory_get_for(request.user, form.cleaned_data["factory"])
+    try:
+        assessment = services.assessment_start(actor=acting_user(request), factory=factory)
+    except Conflict as exc:
+        if exc.code != "draft_exists":
+            messages.error(request, str(exc.message))
+            return redirect("assessment-list")
+        if not form.cleaned_data["resume"]:
+            messages.info(request, str(exc.message))
+        return redirect("assessment-detail", pk=exc.fields["assessment"][0])
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("assessment-list")
+    messages.success(
+        request, _("The self-assessment is started. Each answer is saved as soon as you give it.")
+    )
+    return redirect("assessment-detail", pk=assessment.pk)
+
+
+# --- The questionnaire ------------------------------------------------------------------------
+
+
+class Choice(NamedTuple):
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass
+class RowView:
+    """What one requirement row shows: the saved answer, or what was posted when refused."""
+
+    code: str
+    level: int
+    text: str
+    choices: list[Choice]
+    note: str
+    answered: bool
+    evidence: list[Any]
+    saved: bool = False
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class SubdomainView:
+    code: str
+    name: str
+    domain: str
+    applicable: bool
+    rows: list[RowView]
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for row in self.rows if row.answered)
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+
+@dataclass
+class ElementView:
+    name: str
+    subdomains: list[SubdomainView]
+
+
+def _row_view(
+    row: selectors.RequirementRow,
+    *,
+    english: bool,
+    posted: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    saved: bool = False,
+) -> RowView:
+    requirement, answer = row.requirement, row.answer
+    saved_score = answer.score if answer is not None else None
+    if posted is not None:
+        chosen = posted.get("score") or None
+        note = posted.get("note", "")
+    else:
+        chosen = _value_text(saved_score) if saved_score is not None else None
+        note = answer.note if answer is not None else ""
+    return RowView(
+        code=requirement.code,
+        level=requirement.level,
+        text=(requirement.text_en or requirement.text_zh) if english else requirement.text_zh,
+        choices=[
+            Choice(_value_text(value), str(label), chosen == _value_text(value))
+            for value, label in ANSWER_CHOICES
+        ],
+        note=note,
+        answered=saved_score is not None,
+        evidence=row.evidence,
+        saved=saved,
+        errors=errors or {},
+    )
+
+
+def _questionnaire_view(
+    groups: list[selectors.ElementGroup], *, saved: str | None = None
+) -> list[ElementView]:
+    english = _english()
+    return [
+        ElementView(
+            name=group.name,
+            subdomains=[
+                SubdomainView(
+                    code=sub.subdomain.code,
+                    name=sub.subdomain.name,
+                    domain=sub.subdomain.domain.name,
+                    applicable=sub.applicable,
+                    rows=[
+                        _row_view(row, english=english, saved=row.requirement.code == saved)
+                        for row in sub.rows
+                    ],
+                )
+                for sub in group.subdomains
+            ],
+        )
+        for group in groups
+    ]
+
+
+def _find(
+    groups: list[selectors.ElementGroup], code: str
+) -> tuple[selectors.SubdomainGroup, selectors.RequirementRow]:
+    for group in groups:
+        for sub in group.subdomains:
+            for row in sub.rows:
+                if row.requirement.code == code:
+                    return sub, row
+    raise NotFound(_("Requirement not found."))
+
+
+def _detail_url(assessment: Assessment, code: str | None = None, *, saved: bool = False) -> str:
+    url = reverse("assessment-detail", kwargs={"pk": assessment.pk})
+    if code:
+        if saved:
+            url += "?saved=" + quote(code)
+        url += "#req-" + quote(code)
+    return url
+
+
+def _notice(assessment: Assessment) -> str:
+    version = assessment.version
+    if not version.illustrative:
+        return ""
+    return (version.notice_en or version.notice_zh) if _english() else version.notice_zh
+
+
+def _industry_type_label(assessment: Assessment) -> str:
+    return str(dict(Industry.ProcessType.choices).get(assessment.industry_type, ""))
+
+
+def _render_detail(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    status: int = 200,
+    missing: list[str] | None = None,
+    missing_message: str = "",
+    row_override: tuple[str, RowView] | None = None,
+    groups: list[selectors.ElementGroup] | None = None,
+) -> HttpResponse:
+    """The questionnaire page; ``row_override`` shows one row as posted, with its errors."""
+    if groups is None:
+        groups = selectors.assessment_questionnaire(assessment)
+    elements = _questionnaire_view(groups, saved=request.GET.get("saved"))
+    if row_override is not None:
+        code, replacement = row_override
+        for element in elements:
+            for sub in element.subdomains:
+                sub.rows = [replacement if row.code == code else row for row in sub.rows]
+    answered, total = selectors.assessment_progress(assessment)
+    context = {
+        "assessment": assessment,
+        "elements": elements,
+        "answered": answered,
+        "total": total,
+        "missing": missing or [],
+        "notice": _notice(assessment),
+        "industry_type": _industry_type_label(assessment),
+        "missing_message": missing_message,
+        "valid_months": settings.ASSESSMENT_VALID_MONTHS,
+    }
+    return render(request, "assessments/assessment_detail.html", context, status=status)
+
+
+@login_required
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get_for(request.user, pk)
+    if not selectors.assessment_can_edit(request.user, assessment):
+        return redirect("assessment-report", pk=assessment.pk)
+    return _render_detail(request, assessment)
+
+
+def _row_errors(exc: DomainError) -> dict[str, list[str]]:
+    """Service field names (``answers[0].score``) -> the row's fields (``score``)."""
+    errors: dict[str, list[str]] = {}
+    for key, messages_ in exc.fields.items():
+        name = key.rsplit(".", 1)[-1]
+        target = name if name in ("score", "note", "file") else "row"
+        errors.setdefault(target, []).extend(
+            messages_ if isinstance(messages_, list) else [messages_]
+        )
+    return errors or {"row": [str(exc.message)]}
+
+
+@login_required
+@require_POST
+def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpResponse:
+    """Save one requirement's answer and note (htmx: the row back; otherwise: a redirect)."""
+    assessment = selectors.assessment_get_for(request.user, pk)
+    form = AnswerForm(request.POST)
+    form.is_valid()  # plain text fields; the service checks the values
+    posted = {"score": form.cleaned_data.get("score", ""), "note": form.cleaned_data["note"]}
+    item: dict[str, Any] = {"requirement": code, "note": posted["note"]}
+    if posted["score"]:
+        item["score"] = posted["score"]
+    errors: dict[str, list[str]] = {}
+    try:
+        services.assessment_answers_save(
+            actor=acting_user(request), assessment=assessment, answers=[item]
+        )
+    except Conflict as exc:  # submitted meanwhile (in another tab): show it, keep nothing
+        errors = {"row": [str(exc.message)]}
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        errors = _row_errors(exc)
+
+    if not request.htmx and not errors:
+        return HttpResponseRedirect(_detail_url(assessment, code, saved=True))
+    groups = selectors.assessment_questionnaire(assessment)
+    sub, row = _find(groups, code)
+    english = _english()
+    row_view = (
+        _row_view(row, english=english, posted=posted, errors=errors)
+        if errors
+        else _row_view(row, english=english, saved=True)
+    )
+    if not request.htmx:
+        # Shown on the full page at the row's anchor (the form's action carries it).
+        return _render_detail(
+            request, assessment, status=400, row_override=(code, row_view), groups=groups
+        )
+    answered, total = selectors.assessment_progress(assessment)
+    subdomain = SubdomainView(
+        code=sub.subdomain.code,
+        name=sub.subdomain.name,
+        domain=sub.subdomain.domain.name,
+        applicable=sub.applicable,
+        rows=[_row_view(r, english=english) for r in sub.rows],
+    )
+    # htmx swaps only 2xx responses, so a refused answer comes back as 200 with its error.
+    return render(
+        request,
+        "assessments/answer_response.html",
+        {
+            "assessment": assessment,
+            "row": row_view,
+            "sub": subdomain,
+            "answered": answered,
+            "total": total,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get_for(request.user, pk)
+    try:
+        assessment = services.assessment_submit(actor=acting_user(request), assessment=assessment)
+    except DomainError as exc:
+        if exc.code == "incomplete":
+            return _render_detail(
+                request,
+                assessment,
+                status=400,
+                missing=list(exc.fields.get("missing", [])),
+                missing_message=str(exc.message),
+            )
+        messages.error(request, str(exc.message))
+        return redirect("assessment-detail", pk=assessment.pk)
+    messages.success(
+        request,
+        _("The self-assessment is submitted: maturity level %(level)s, overall score %(score)s.")
+        % {"level": assessment.maturity_level, "score": assessment.overall_score},
+    )
+    return redirect("assessment-report", pk=assessment.pk)
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach a file to a requirement (a normal multipart POST, not htmx)."""
+    assessment = selectors.assessment_get_for(request.user, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    code = request.POST.get("requirement", "")
+    if not form.is_valid():
+        return _evidence_refused(request, assessment, code, _("Choose a file to upload."))
+    try:
+        evidence = services.evidence_add(
+            actor=acting_user(request),
+            assessment=assessment,
+            requirement_code=form.cleaned_data["requirement"],
+            upload=form.cleaned_data["file"],
+        )
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        return _evidence_refused(request, assessment, code, str(exc.message))
+    messages.success(
+        request,
+        _("%(name)s is attached to %(code)s.") % {"name": evidence.original_name, "code": code},
+    )
+    return HttpResponseRedirect(_detail_url(assessment, code))
+
+
+def _evidence_refused(
+    request: HttpRequest, assessment: Assessment, code: str, reason: str
+) -> HttpResponse:
+    """The page again, with the reason at the requirement's file input (and at the top)."""
+    messages.error(
+        request,
+        _("The file for %(code)s is not attached: %(reason)s") % {"code": code, "reason": reason},
+    )
+    groups = selectors.assessment_questionnaire(assessment)
+    _sub, row = _find(groups, code)
+    row_view = _row_view(row, english=_english())
+    row_view.errors = {"file": [reason]}
+    return _render_detail(
+        request, assessment, status=400, row_override=(code, row_view), groups=groups
+    )
+
+
+@login_required
+@require_POST
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    evidence = selectors.evidence_get_for(request.user, pk)
+    assessment = evidence.answer.assessment
+    code = evidence.answer.requirement.code
+    try:
+        services.evidence_delete(actor=acting_user(request), evidence=evidence)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("%(name)s is removed.") % {"name": evidence.original_name})
+    return HttpResponseRedirect(_detail_url(assessment, code))
+
+
+@login_required
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """The file, to those who may see its assessment, always as a download."""
+    evidence = selectors.evidence_get_for(request.user, pk)
+    try:
+        handle = evidence.file.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise NotFound(_("File not found.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- The report -------------------------------------------------------------------------------
+
+
+def _report_context(assessment: Assessment) -> dict[str, Any]:
+    report = selectors.assessment_report(assessment)
+    levels = [
+        {
+            "number": level.number,
+            "name": level.name,
+            "score": report.level_scores.get(level.number),
+            "attained": level.number in report.attained_levels,
+        }
+        for level in report.levels
+    ]
+    element_of = {line.domain: line.element for line in report.subdomains}
+    domain_chart = charts.bar_chart_svg(
+        report.domains,
+        title=_("Scores by domain"),
+        description=_("Each domain's score on the five-level scale, grouped by element."),
+        groups={name: element_of.get(name, "") for name, _score in report.domains},
+        current_label=_("This assessment"),
+        previous_label=_("Previous assessment"),
+    )
+    previous_scores = {
+        line.name: line.previous for line in report.subdomains if line.previous is not None
+    }
+    subdomain_chart = charts.bar_chart_svg(
+        [(line.name, line.overall) for line in report.subdomains],
+        title=_("Scores by sub-domain"),
+        description=_(
+            "Each sub-domain's score on the five-level scale, grouped by domain; a marker shows "
+            "the previous assessment where there is one."
+        ),
+        groups={line.name: line.domain for line in report.subdomains},
+        previous=previous_scores or None,
+        current_label=_("This assessment"),
+        previous_label=_("Previous assessment"),
+    )
+    previous = report.previous
+    comparison = [
+        {
+            "name": line.name,
+            "domain": line.domain,
+            "previous": line.previous,
+            "now": line.overall,
+            "change": line.overall - line.previous,
+        }
+        for line in report.subdomains
+        if line.previous is not None
+    ]
+    return {
+        "assessment": assessment,
+        "report": report,
+        "levels": levels,
+        "threshold": scoring.THRESHOLD,
+        "domain_chart": domain_chart,
+        "subdomain_chart": subdomain_chart,
+        "gap": [
+            {
+                "code": line.code,
+                "text": line.text,
+                "subdomain": line.subdomain,
+                "current": _answer_label(line.current),
+                "target": _answer_label(line.target),
+            }
+            for line in report.gap
+        ],
+        "previous": previous,
+        "previous_level_name": (
+            report.level_names.get(previous.maturity_level or 0, "") if previous else ""
+        ),
+        "previous_change": (
+            report.overall_score - float(previous.overall_score or 0) if previous else None
+        ),
+        "comparison": comparison,
+        "notice": _notice(assessment),
+        "industry_type": _industry_type_label(assessment),
+        # A draft's preview is scored with the current method.
+        "scoring_method": assessment.scoring_method or scoring.METHOD,
+    }
+
+
+@login_required
+def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get_for(request.user, pk)
+    context = _report_context(assessment)
+    context["can_edit"] = bool(selectors.assessment_can_edit(request.user, assessment))
+    return render(request, "assessments/report.html", context)
+
+
+@login_required
+def assessment_report_print(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = selectors.assessment_get_for(request.user, pk)
+    return render(request, "assessments/report_print.html", _report_context(assessment))
