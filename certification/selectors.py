@@ -342,8 +342,8 @@ def application_timeline(application: Application) -> QuerySet[AuditEvent]:
     )
 
 
-def unchecked_submitted_applications(limit: int) -> list[int]:
-    """Ids of submitted applications whose current submission has no results (set-based)."""
+def unchecked_submitted_applications(limit: int) -> list[tuple[int, int]]:
+    """(id, submission) of submitted applications whose current submission has no results."""
     has_results = CheckResult.objects.filter(
         application=OuterRef("pk"), submission=OuterRef("submission")
     )
@@ -351,5 +351,5 @@ def unchecked_submitted_applications(limit: int) -> list[int]:
         Application.objects.filter(status=Application.Status.SUBMITTED)
         .filter(~Exists(has_results))
         .order_by("submitted_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "submission")[:limit]
     )

@@ -162,7 +162,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-unchecked-applications": {
+        "task": "certification.sweep_unchecked_applications",
+        "schedule": env.int("SWEEP_UNCHECKED_SECONDS", default=300),
+    },
+}
 
 CACHES = {
     "default": (

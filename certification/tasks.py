@@ -1,0 +1,22 @@
+"""Thin Celery wrappers around certification services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from certification import services
+
+
+@shared_task(name="certification.check_application", time_limit=120, soft_time_limit=100)
+def check_application(application_id: int, submission: int) -> int:
+    """Run every rule for one submission and store the results. Idempotent."""
+    return len(
+        services.application_run_checks(application_id=application_id, submission=submission)
+    )
+
+
+@shared_task(name="certification.sweep_unchecked_applications", time_limit=600, soft_time_limit=540)
+def sweep_unchecked_applications(limit: int = 200) -> int:
+    """Check submitted applications left without results (for example while the broker was
+    down). Safe to rerun."""
+    return services.applications_check_unchecked(limit=limit)
