@@ -48,7 +48,9 @@ class AssessmentFilterForm(forms.Form):
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for selectors.assessment_filter from the valid fields only."""
-        self.is_valid()
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # fills cleaned_data with the fields that are valid
         data = self.cleaned_data
         return {
             "level": data.get("level") or None,

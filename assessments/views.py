@@ -80,7 +80,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     scope = scope_for(user)
     is_enterprise = scope.level == ScopeLevel.ENTERPRISE
-    filter_form = AssessmentFilterForm(request.GET or None, scope=scope)
+    filter_form = AssessmentFilterForm(request.GET, scope=scope)
     queryset = selectors.assessment_filter(
         selectors.assessment_list_for(user), **filter_form.filters()
     )
