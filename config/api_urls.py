@@ -5,12 +5,21 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
 from assessments.api import AssessmentViewSet, FactoryAssessmentList
+from certification.api import (
+    ApplicationViewSet,
+    CampaignViewSet,
+    CertificateViewSet,
+    FactoryEligibility,
+)
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
 router = DefaultRouter()
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
 router.register("factories", FactoryViewSet, basename="factory")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("applications", ApplicationViewSet, basename="application")
+router.register("certificates", CertificateViewSet, basename="certificate")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -18,6 +27,11 @@ urlpatterns = [
         "factories/<int:factory_pk>/assessments/",
         FactoryAssessmentList.as_view(),
         name="factory-assessments",
+    ),
+    path(
+        "factories/<int:pk>/eligibility/",
+        FactoryEligibility.as_view(),
+        name="factory-eligibility",
     ),
     *router.urls,
 ]

@@ -245,9 +245,8 @@ def test_another_enterprise_gets_404_everywhere(enterprise_user, mine, media):
         assert stranger.get(f"/assessments/{pk}/").status_code == 404
         assert stranger.get(f"/assessments/{pk}/report/").status_code == 404
         assert stranger.get(f"/assessments/{pk}/report/print/").status_code == 404
-    assert stranger.post(f"/assessments/{draft.pk}/answers/{code}/", {"score": "1"}).status_code == (
-        404
-    )
+    response = stranger.post(f"/assessments/{draft.pk}/answers/{code}/", {"score": "1"}, **HTMX)
+    assert response.status_code == 404
     assert stranger.post(f"/assessments/{draft.pk}/submit/").status_code == 404
     assert stranger.get(f"/assessments/evidence/{evidence.pk}/").status_code == 404
     assert stranger.post(f"/assessments/evidence/{evidence.pk}/delete/").status_code == 404
@@ -310,7 +309,9 @@ def test_official_out_of_scope_gets_404(enterprise_user):
 # --- Evidence ---------------------------------------------------------------------------------
 
 
-def test_evidence_upload_download_and_refusal(browser, enterprise_user, mine, media, jiangsu_official):
+def test_evidence_upload_download_and_refusal(
+    browser, enterprise_user, mine, media, jiangsu_official
+):
     assert filetype.guess(PDF).mime == "application/pdf"
     assessment = services.assessment_start(actor=enterprise_user, factory=mine)
     code = codes_of(assessment)[0]
@@ -349,7 +350,9 @@ def test_evidence_upload_download_and_refusal(browser, enterprise_user, mine, me
     assert Evidence.objects.count() == 1
 
 
-def test_member_removes_evidence(browser, enterprise_user, mine, media, django_capture_on_commit_callbacks):
+def test_member_removes_evidence(
+    browser, enterprise_user, mine, media, django_capture_on_commit_callbacks
+):
     assessment = services.assessment_start(actor=enterprise_user, factory=mine)
     code = codes_of(assessment)[0]
     evidence = services.evidence_add(
@@ -419,7 +422,9 @@ def test_member_list_queries_are_bounded(browser, enterprise_user, django_assert
     assert page.count("Continue the draft") == 6
 
 
-def test_questionnaire_queries_are_bounded(browser, enterprise_user, mine, django_assert_max_num_queries):
+def test_questionnaire_queries_are_bounded(
+    browser, enterprise_user, mine, django_assert_max_num_queries
+):
     assessment = services.assessment_start(actor=enterprise_user, factory=mine)
     answer(assessment, enterprise_user, codes_of(assessment)[:50])
     with django_assert_max_num_queries(12):
