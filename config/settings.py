@@ -200,6 +200,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "ApplicationStatusEnum": "certification.models.Application.Status",
+        "CertificateStatusEnum": "certification.models.Certificate.Status",
+    },
 }
 
 BOOTSTRAP5 = {
