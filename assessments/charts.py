@@ -12,7 +12,7 @@ from html import escape
 
 # Geometry, in viewBox units.
 WIDTH = 800
-LABEL_WIDTH = 230  # left column for the row labels
+LABEL_WIDTH = 270  # left column for the row labels
 VALUE_WIDTH = 60  # right column for the value labels
 PLOT_LEFT = LABEL_WIDTH
 PLOT_WIDTH = WIDTH - LABEL_WIDTH - VALUE_WIDTH
@@ -37,6 +37,17 @@ def _text(value: object) -> str:
 def _number(value: float) -> str:
     """A coordinate with at most two decimals and no trailing zeros."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _fit(label: str, available: float, font_size: float = 12) -> str:
+    """``label`` shortened with an ellipsis to fit ``available`` units (estimated widths: a
+    CJK character is one em wide, anything else about 0.55 em)."""
+    width = 0.0
+    for index, char in enumerate(label):
+        width += font_size * (1.0 if ord(char) >= 0x2E80 else 0.55)
+        if width > available:
+            return label[: max(index - 1, 0)] + "…"
+    return label
 
 
 def _clamp(value: float, max_value: float) -> float:
@@ -68,7 +79,8 @@ def bar_chart_svg(
 
     ``previous`` maps a row label to the previous assessment's value, drawn as a marker on the
     row. ``groups`` maps a row label to a group name (a sub-domain to its domain): a heading is
-    drawn where the group changes, so rows should come ordered by group. ``description``,
+    drawn where the group changes, so rows should come ordered by group; a row without a group
+    is drawn flush left, outside any group. ``description``,
     ``current_label`` and ``previous_label`` are shown as given (the caller translates them).
     """
     if max_value <= 0:
@@ -85,7 +97,9 @@ def bar_chart_svg(
     current_group: str | None = None
     for label, value in rows:
         group = groups.get(label)
-        if group is not None and group != current_group:
+        if group is None:
+            current_group = None
+        elif group != current_group:
             current_group = group
             parts.append(
                 f'<text class="group" x="6" y="{_number(y + ROW_HEIGHT * 0.7)}" '
@@ -96,7 +110,12 @@ def bar_chart_svg(
         text_y = _number(y + ROW_HEIGHT * 0.7)
         width = x_of(value) - PLOT_LEFT
         indent = 18 if group is not None else 6
-        parts.append(f'<text class="label" x="{indent}" y="{text_y}">{_text(label)}</text>')
+        shown = _fit(label, PLOT_LEFT - indent - 8)
+        parts.append(
+            f'<text class="label" x="{indent}" y="{text_y}">{_text(shown)}'
+            + (f"<title>{_text(label)}</title>" if shown != label else "")
+            + "</text>"
+        )
         parts.append(
             f'<rect class="bar" x="{PLOT_LEFT}" y="{_number(bar_y)}" width="{_number(width)}" '
             f'height="{BAR_HEIGHT}" fill="{BAR_COLOUR}" data-value="{value:.2f}">'

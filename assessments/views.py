@@ -529,7 +529,10 @@ def _report_context(assessment: Assessment) -> dict[str, Any]:
             "Each sub-domain's score on the five-level scale, grouped by domain; a marker shows "
             "the previous assessment where there is one."
         ),
-        groups={line.name: line.domain for line in report.subdomains},
+        # A domain with one sub-domain of the same name needs no heading of its own.
+        groups={
+            line.name: line.domain for line in report.subdomains if line.domain != line.name
+        },
         previous=previous_scores or None,
         current_label=_("This assessment"),
         previous_label=_("Previous assessment"),

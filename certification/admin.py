@@ -1,36 +1,75 @@
-from django.contrib import admin
+"""Admin for certification data.
 
+Editions (tier conditions, scenario catalogue) that a campaign or an application uses are
+read-only: a revision is a new edition ("Copy as a new edition"). Applications, check results,
+certificates and audit events change only through their services, so they are read-only here.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from certification import services
 from certification.models import (
+    Application,
+    AuditEvent,
+    Campaign,
+    CampaignQuota,
+    Certificate,
+    CheckResult,
     Link,
     Scenario,
     ScenarioCatalogue,
+    ScenarioClaim,
     Stage,
     TierCondition,
     TierConditionsEdition,
 )
+from config.errors import DomainError
+
+
+class CatalogueLockedAdmin(admin.ModelAdmin):
+    """Parts of a scenario catalogue are read-only once the catalogue is in use."""
+
+    def catalogue_of(self, obj: Any) -> ScenarioCatalogue | None:
+        return getattr(obj, "catalogue", None)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        catalogue = self.catalogue_of(obj) if obj is not None else None
+        if catalogue is not None and services.catalogue_in_use(catalogue):
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
 
 
 @admin.register(ScenarioCatalogue)
-class ScenarioCatalogueAdmin(admin.ModelAdmin):
+class ScenarioCatalogueAdmin(CatalogueLockedAdmin):
     list_display = ("edition", "title_zh", "created_at")
     search_fields = ("edition", "title_zh")
 
+    def catalogue_of(self, obj: Any) -> ScenarioCatalogue | None:
+        return obj
+
 
 @admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
+class StageAdmin(CatalogueLockedAdmin):
     list_display = ("code", "name_zh", "name_en", "order", "catalogue")
     list_filter = ("catalogue",)
 
 
 @admin.register(Link)
-class LinkAdmin(admin.ModelAdmin):
+class LinkAdmin(CatalogueLockedAdmin):
     list_display = ("code", "name_zh", "stage", "order", "catalogue")
     list_filter = ("catalogue", "stage__code")
     list_select_related = ("stage", "catalogue")
 
 
 @admin.register(Scenario)
-class ScenarioAdmin(admin.ModelAdmin):
+class ScenarioAdmin(CatalogueLockedAdmin):
     list_display = ("code", "name_zh", "name_en", "link", "catalogue")
     list_filter = ("catalogue", "link__stage__code")
     search_fields = ("code", "name_zh", "name_en")
@@ -46,9 +85,110 @@ class TierConditionInline(admin.StackedInline):
 class TierConditionsEditionAdmin(admin.ModelAdmin):
     list_display = ("edition", "title_zh", "scenario_catalogue", "created_at")
     inlines = (TierConditionInline,)
+    actions = ("copy_as_new_edition",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and services.edition_in_use(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+    @admin.action(description=_("Copy as a new edition"))
+    def copy_as_new_edition(self, request: HttpRequest, queryset: Any) -> None:
+        for edition in queryset:
+            code = f"{edition.edition}-{timezone.now():%Y%m%d%H%M%S}"
+            try:
+                copy = services.tier_conditions_copy(edition=edition, new_edition=code)
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+            else:
+                self.message_user(request, _("Created edition %s.") % copy.edition)
 
 
 @admin.register(TierCondition)
 class TierConditionAdmin(admin.ModelAdmin):
     list_display = ("tier", "edition", "min_maturity_level", "prerequisite_tier", "min_ai_share")
     list_filter = ("edition", "tier")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and services.edition_in_use(obj.edition):
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+class CampaignQuotaInline(admin.TabularInline):
+    model = CampaignQuota
+    extra = 0
+    autocomplete_fields = ("province", "enterprise")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "tier", "year", "batch", "opens_on", "closes_on")
+    list_filter = ("tier", "year", "authority__level")
+    search_fields = ("authority__name_zh",)
+    list_select_related = ("authority",)
+    inlines = (CampaignQuotaInline,)
+    readonly_fields = ("authority", "tier", "year", "batch", "tier_edition", "created_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # campaigns are opened through the portal (campaign_open)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ClaimInline(admin.TabularInline):
+    model = ScenarioClaim
+    extra = 0
+    can_delete = False
+
+
+class CheckInline(admin.TabularInline):
+    model = CheckResult
+    extra = 0
+    can_delete = False
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "factory", "tier", "status", "submission", "submitted_at")
+    list_filter = ("tier", "status", "factory__city__province")
+    search_fields = ("factory__name", "factory__enterprise__name", "factory__enterprise__uscc")
+    list_select_related = ("factory",)
+    inlines = (ClaimInline, CheckInline)
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    list_display = ("number", "tier", "factory", "status", "self_declared", "issued_on")
+    list_filter = ("tier", "status", "self_declared", "factory__city__province")
+    search_fields = ("number", "factory__name", "factory__enterprise__uscc")
+    list_select_related = ("factory",)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = (
+        "at",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "application",
+        "certificate",
+    )
+    list_filter = ("action",)
+    list_select_related = ("actor",)
+    date_hierarchy = "at"

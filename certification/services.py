@@ -763,3 +763,38 @@ def applications_check_unchecked(*, limit: int = 200) -> int:
         if application_run_checks(application_id=application_id, submission=submission):
             done += 1
     return done
+
+
+# --- reference data editions ---------------------------------------------------------------
+
+
+def edition_in_use(edition: TierConditionsEdition) -> bool:
+    return edition.campaigns.exists() or edition.applications.exists()
+
+
+def catalogue_in_use(catalogue: ScenarioCatalogue) -> bool:
+    return any(edition_in_use(edition) for edition in catalogue.tier_editions.all())
+
+
+@transaction.atomic
+def tier_conditions_copy(
+    *, edition: TierConditionsEdition, new_edition: str
+) -> TierConditionsEdition:
+    """Start a revision: a new edition with the same conditions, editable until it is used."""
+    if TierConditionsEdition.objects.filter(edition=new_edition).exists():
+        raise Conflict(_("Edition %(code)s exists.") % {"code": new_edition}, code="edition_exists")
+    conditions = list(edition.conditions.all())
+    copy = TierConditionsEdition.objects.create(
+        edition=new_edition,
+        title_zh=edition.title_zh,
+        provenance=_("Copied from edition %(code)s.") % {"code": edition.edition},
+        scenario_catalogue=edition.scenario_catalogue,
+        assessment_valid_months=edition.assessment_valid_months,
+        publicity_working_days=edition.publicity_working_days,
+        quotas=edition.quotas,
+    )
+    for condition in conditions:
+        condition.pk = None
+        condition.edition = copy
+    TierCondition.objects.bulk_create(conditions)
+    return copy

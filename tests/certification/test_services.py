@@ -253,3 +253,27 @@ def test_campaigns_are_opened_by_the_right_authority(
         services.campaign_open(actor=miit_reviewer, tier="excellent", year=2027)
     with pytest.raises(DomainError):
         services.campaign_open(actor=miit_reviewer, tier="basic", year=2027)
+
+
+def test_an_edition_in_use_is_read_only_and_copied_for_revision(client, jiangsu_campaign_officer):
+    from accounts.services import user_create
+    from certification.models import TierConditionsEdition
+
+    edition = TierConditionsEdition.objects.get()
+    admin_user = user_create(username="root", password="pw-for-tests-1", role="platform_admin")
+    client.force_login(admin_user)
+    url = f"/admin/certification/tierconditionsedition/{edition.pk}/change/"
+    assert client.get(url).status_code == 200
+    assert not services.edition_in_use(edition)
+    services.campaign_open(actor=jiangsu_campaign_officer, tier="advanced", year=2027)
+    assert services.edition_in_use(edition)
+    response = client.post(url, {"edition": "changed", "title_zh": "x"})
+    assert response.status_code == 403
+    edition.refresh_from_db()
+    assert edition.edition == "2025"
+    copy = services.tier_conditions_copy(edition=edition, new_edition="2026")
+    assert copy.conditions.count() == 4 and not services.edition_in_use(copy)
+    assert (
+        client.get(f"/admin/certification/tierconditionsedition/{copy.pk}/change/").status_code
+        == 200
+    )
