@@ -45,6 +45,9 @@ class AssessmentFilterForm(forms.Form):
         city_field = self.fields["city"]
         assert isinstance(city_field, forms.ModelChoiceField)
         city_field.queryset = cities
+        for name in ("level", "city", "industry"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["year"].widget.attrs["class"] = "form-control form-control-sm"
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for selectors.assessment_filter from the valid fields only."""

@@ -7,14 +7,16 @@ from django.test import Client
 from accounts.management.commands.seed_demo import DEMO_ASSESSMENTS, DEMO_PASSWORD, DEMO_USERS
 from accounts.models import User
 from assessments.models import Assessment
+from certification.models import Application, Certificate
 from factories.models import CultivationPoolEntry, Enterprise
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings):
+def demo(settings, tmp_path):
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
@@ -34,6 +36,18 @@ def test_seed_demo_is_idempotent(demo):
     assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
     assert Assessment.objects.filter(status=Assessment.Status.DRAFT).count() == 1
     assert Assessment.objects.count() == len(DEMO_ASSESSMENTS)
+    statuses = sorted(Application.objects.values_list("tier", "status"))
+    assert statuses == [
+        ("advanced", "checks_passed"),
+        ("basic", "certified"),
+        ("basic", "certified"),
+        ("basic", "returned"),
+    ]
+    returned = Application.objects.get(status="returned")
+    assert list(returned.checks.filter(passed=False).values_list("rule", flat=True)) == [
+        "maturity_level"
+    ]
+    assert Certificate.objects.filter(self_declared=True, status="active").count() == 2
 
 
 @pytest.mark.parametrize(("username", "role", "authority", "display"), DEMO_USERS)

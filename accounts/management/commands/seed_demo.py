@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -22,12 +23,15 @@ from assessments.services import (
     assessment_start,
     assessment_submit,
 )
+from certification import services
+from certification.models import Application, Declaration
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
 
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - demo only, refused unless DEBUG is on
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"  # noqa: S105 - demo only, refused unless DEBUG is on
 
 
 def demo_uscc(body: str) -> str:
@@ -138,6 +142,108 @@ class Command(BaseCommand):
                 valid_until=add_months(timezone.localdate(submitted_at), 12),
             )
 
+    def _seed_certification(self, users: dict[str, User]) -> None:
+        """A self-declared basic factory, a returned application with its failed rule, and an
+        advanced application through the cultivation pool in an open campaign batch."""
+        if Application.objects.exists():
+            return
+        suzhou, hangzhou = users["ent_suzhou"], users["ent_hangzhou"]
+        today = timezone.localdate()
+        services.campaign_open(actor=users["prov_jiangsu"], tier="advanced", year=today.year + 1)
+        open_now = services.campaign_open(
+            actor=users["prov_jiangsu"],
+            tier="advanced",
+            year=today.year,
+            batch=2,
+            opens_on=today - timedelta(days=20),
+            closes_on=today + timedelta(days=40),
+        )
+        services.campaign_open(actor=users["miit_reviewer"], tier="excellent", year=today.year + 1)
+        plans = [
+            # factory, actor, tier, campaign, claimed stages (AI count)
+            ("苏州精工虎丘智能工厂", suzhou, "basic", None, ["production_operations"], 0),
+            (
+                "杭州智造西湖电子工厂",
+                hangzhou,
+                "basic",
+                None,
+                ["production_operations", "rnd_design"],
+                1,
+            ),
+            ("南京精工数控工厂", suzhou, "basic", None, ["production_operations"], 0),
+            (
+                "苏州精工昆山精密部件工厂",
+                suzhou,
+                "advanced",
+                open_now,
+                ["production_operations", "production_management", "operational_management"],
+                1,
+            ),
+        ]
+        scenario_by_stage = {
+            "factory_construction": "S01",
+            "rnd_design": "S04",
+            "production_management": "S09",
+            "production_operations": "S21",
+            "operational_management": "S31",
+        }
+        for factory_name, actor, tier, campaign, stages, ai in plans:
+            factory = Factory.objects.get(name=factory_name)
+            application = services.application_create(
+                actor=actor, factory=factory, tier=tier, campaign=campaign
+            )
+            services.application_claims_set(
+                actor=actor,
+                application=application,
+                claims=[
+                    {
+                        "scenario": scenario_by_stage[stage],
+                        "description": "已建成并稳定运行，详见证明材料。",
+                        "ai_applied": index < ai,
+                    }
+                    for index, stage in enumerate(stages)
+                ],
+            )
+            services.application_indicators_set(
+                actor=actor,
+                application=application,
+                indicators=[
+                    {
+                        "name": "生产效率提升",
+                        "unit": "%",
+                        "baseline_value": "0",
+                        "baseline_year": today.year - 2,
+                        "current_value": "23.5",
+                        "current_year": today.year,
+                    },
+                    {
+                        "name": "产品不良率",
+                        "unit": "%",
+                        "baseline_value": "2.4",
+                        "baseline_year": today.year - 2,
+                        "current_value": "0.9",
+                        "current_year": today.year,
+                    },
+                ],
+            )
+            services.application_declarations_set(
+                actor=actor,
+                application=application,
+                declarations=dict.fromkeys(Declaration.values, True),
+            )
+            for kind in Declaration.values:
+                services.application_file_add(
+                    actor=actor,
+                    application=application,
+                    declaration=kind,
+                    upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
+                )
+            application = services.application_submit(actor=actor, application=application)
+            # Run the checks now (the task queued on commit then finds them done).
+            services.application_run_checks(
+                application_id=application.pk, submission=application.submission
+            )
+
     def _seed(self) -> None:
         Authority.objects.get_or_create(
             code="32-development-reform",
@@ -197,6 +303,8 @@ class Command(BaseCommand):
             cultivation_pool_add(
                 actor=users["city_suzhou"],
                 factory=pooled,
-                year=2026,
+                year=timezone.localdate().year,
                 reason="重点培育：精密部件产线数字化改造成效明显，拟申报先进级。",
             )
+
+        self._seed_certification(users)
