@@ -309,11 +309,12 @@ def assessment_report(assessment: Assessment) -> Report:
         for name, pairs in domain_totals.items()
     ]
     gap_items = result.get("gap_to_next_level", [])
-    texts = dict(
-        Requirement.objects.filter(
+    texts = {
+        code: zh if _is_chinese() else (en or zh)
+        for code, zh, en in Requirement.objects.filter(
             version=assessment.version, code__in=[g["requirement"] for g in gap_items]
-        ).values_list("code", "text_zh" if _is_chinese() else "text_en")
-    )
+        ).values_list("code", "text_zh", "text_en")
+    }
     names = {s.code: s.name for s in subdomains}
     maturity = result["maturity_level"]
     maturity_level = level_by_number.get(maturity)
@@ -324,7 +325,7 @@ def assessment_report(assessment: Assessment) -> Report:
         level_scores={int(k): v for k, v in result["level_scores"].items()},
         attained_levels=result["attained_levels"],
         maturity_level=maturity,
-        maturity_name=maturity_level.name if maturity_level else _("Not yet at level 1"),
+        maturity_name=maturity_level.name if maturity_level else _("Below level 1"),
         maturity_name_zh=maturity_level.name_zh if maturity_level else "未达到一级",
         maturity_name_en=maturity_level.name_en if maturity_level else "Below level 1",
         next_level=maturity + 1 if maturity < 5 else None,
@@ -367,4 +368,15 @@ def level_names(version: ModelVersion) -> dict[int, dict[str, str]]:
         for level in Level.objects.filter(version=version)
     }
     names[0] = {"zh": "未达到一级", "en": "Below level 1"}
+    return names
+
+
+def level_names_by_version(version_ids: set[int]) -> dict[tuple[int, int], str]:
+    """(version id, level number) -> name in the active language, in one query."""
+    names = {
+        (level.version_id, level.number): level.name
+        for level in Level.objects.filter(version_id__in=version_ids)
+    }
+    for version_id in version_ids:
+        names[(version_id, 0)] = _("Below level 1")
     return names

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from assessments import scoring
@@ -326,7 +327,12 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     missing = [r.code for r in spec.applicable_requirements() if r.code not in answers]
     if missing:
         raise DomainError(
-            _("%(count)d requirements are not answered yet.") % {"count": len(missing)},
+            ngettext(
+                "%(count)d requirement is not answered yet.",
+                "%(count)d requirements are not answered yet.",
+                len(missing),
+            )
+            % {"count": len(missing)},
             code="incomplete",
             fields={"missing": missing},
         )

@@ -29,7 +29,7 @@ from accounts.models import ScopeLevel
 from accounts.selectors import acting_user, scope_for
 from assessments import charts, scoring, selectors, services
 from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
-from assessments.models import ANSWER_CHOICES, Assessment, Level
+from assessments.models import ANSWER_CHOICES, Assessment, Evidence
 from config.errors import Conflict, DomainError, NotFound
 from factories.models import Industry
 from factories.selectors import factory_get_for, factory_list_for
@@ -60,18 +60,6 @@ def _answer_label(value: float) -> str:
 # --- The list ---------------------------------------------------------------------------------
 
 
-def _level_names(assessments: list[Assessment]) -> dict[tuple[int, int], str]:
-    """(version id, level number) -> name in the active language, for one page (one query).
-
-    A read of reference data; it would sit in selectors beside model_version_current.
-    """
-    versions = {a.version_id for a in assessments}
-    return {
-        (level.version_id, level.number): level.name
-        for level in Level.objects.filter(version_id__in=versions)
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_list(request: HttpRequest) -> HttpResponse:
@@ -85,12 +73,12 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
         selectors.assessment_list_for(user), **filter_form.filters()
     )
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
-    names = _level_names(rows)
-    for assessment in rows:
-        assessment.level_name = names.get(  # type: ignore[attr-defined]
-            (assessment.version_id, assessment.maturity_level or 0), ""
-        )
+    assessments = list(page.object_list)
+    names = selectors.level_names_by_version({a.version_id for a in assessments})
+    rows = [
+        (assessment, names.get((assessment.version_id, assessment.maturity_level or 0), ""))
+        for assessment in assessments
+    ]
     context: dict[str, Any] = {
         "page": page,
         "rows": rows,
@@ -154,7 +142,7 @@ class RowView:
     choices: list[Choice]
     note: str
     answered: bool
-    evidence: list[Any]
+    evidence: list[Evidence]
     saved: bool = False
     errors: dict[str, list[str]] = field(default_factory=dict)
 
@@ -179,6 +167,11 @@ class SubdomainView:
     def complete(self) -> bool:
         return self.answered == self.total
 
+    @property
+    def open(self) -> bool:
+        """Shown unfolded: something is left to answer, or a row was just saved or refused."""
+        return not self.complete or any(row.saved or row.errors for row in self.rows)
+
 
 @dataclass
 class ElementView:
@@ -196,12 +189,11 @@ def _row_view(
 ) -> RowView:
     requirement, answer = row.requirement, row.answer
     saved_score = answer.score if answer is not None else None
-    if posted is not None:
-        chosen = posted.get("score") or None
-        note = posted.get("note", "")
-    else:
-        chosen = _value_text(saved_score) if saved_score is not None else None
-        note = answer.note if answer is not None else ""
+    chosen = _value_text(saved_score) if saved_score is not None else None
+    note = answer.note if answer is not None else ""
+    if posted:  # what was sent overrides what is saved, so that nothing typed is lost
+        chosen = posted.get("score", chosen)
+        note = posted.get("note", note)
     return RowView(
         code=requirement.code,
         level=requirement.level,
@@ -218,6 +210,20 @@ def _row_view(
     )
 
 
+def _subdomain_view(
+    sub: selectors.SubdomainGroup, *, english: bool, saved: str | None = None
+) -> SubdomainView:
+    return SubdomainView(
+        code=sub.subdomain.code,
+        name=sub.subdomain.name,
+        domain=sub.subdomain.domain.name,
+        applicable=sub.applicable,
+        rows=[
+            _row_view(row, english=english, saved=row.requirement.code == saved) for row in sub.rows
+        ],
+    )
+
+
 def _questionnaire_view(
     groups: list[selectors.ElementGroup], *, saved: str | None = None
 ) -> list[ElementView]:
@@ -226,17 +232,7 @@ def _questionnaire_view(
         ElementView(
             name=group.name,
             subdomains=[
-                SubdomainView(
-                    code=sub.subdomain.code,
-                    name=sub.subdomain.name,
-                    domain=sub.subdomain.domain.name,
-                    applicable=sub.applicable,
-                    rows=[
-                        _row_view(row, english=english, saved=row.requirement.code == saved)
-                        for row in sub.rows
-                    ],
-                )
-                for sub in group.subdomains
+                _subdomain_view(sub, english=english, saved=saved) for sub in group.subdomains
             ],
         )
         for group in groups
@@ -335,16 +331,23 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
     assessment = selectors.assessment_get_for(request.user, pk)
     form = AnswerForm(request.POST)
     form.is_valid()  # plain text fields; the service checks the values
-    posted = {"score": form.cleaned_data.get("score", ""), "note": form.cleaned_data["note"]}
-    item: dict[str, Any] = {"requirement": code, "note": posted["note"]}
-    if posted["score"]:
-        item["score"] = posted["score"]
+    # A key left out keeps its saved value: the score only when a radio was chosen.
+    posted: dict[str, str] = {}
+    if form.cleaned_data.get("score"):
+        posted["score"] = form.cleaned_data["score"]
+    if "note" in request.POST:
+        posted["note"] = form.cleaned_data.get("note", "")
     errors: dict[str, list[str]] = {}
     try:
         services.assessment_answers_save(
-            actor=acting_user(request), assessment=assessment, answers=[item]
+            actor=acting_user(request),
+            assessment=assessment,
+            answers=[{"requirement": code, **posted}],
         )
-    except Conflict as exc:  # submitted meanwhile (in another tab): show it, keep nothing
+    except Conflict as exc:  # submitted meanwhile (in another tab): nothing is kept
+        if not request.htmx:
+            messages.error(request, str(exc.message))
+            return redirect("assessment-report", pk=assessment.pk)
         errors = {"row": [str(exc.message)]}
     except DomainError as exc:
         if exc.status == 403:
@@ -367,13 +370,7 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
             request, assessment, status=400, row_override=(code, row_view), groups=groups
         )
     answered, total = selectors.assessment_progress(assessment)
-    subdomain = SubdomainView(
-        code=sub.subdomain.code,
-        name=sub.subdomain.name,
-        domain=sub.subdomain.domain.name,
-        applicable=sub.applicable,
-        rows=[_row_view(r, english=english) for r in sub.rows],
-    )
+    subdomain = _subdomain_view(sub, english=english)
     # htmx swaps only 2xx responses, so a refused answer comes back as 200 with its error.
     return render(
         request,
@@ -395,6 +392,8 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         assessment = services.assessment_submit(actor=acting_user(request), assessment=assessment)
     except DomainError as exc:
+        if exc.status == 403:
+            raise
         if exc.code == "incomplete":
             return _render_detail(
                 request,
@@ -530,9 +529,7 @@ def _report_context(assessment: Assessment) -> dict[str, Any]:
             "the previous assessment where there is one."
         ),
         # A domain with one sub-domain of the same name needs no heading of its own.
-        groups={
-            line.name: line.domain for line in report.subdomains if line.domain != line.name
-        },
+        groups={line.name: line.domain for line in report.subdomains if line.domain != line.name},
         previous=previous_scores or None,
         current_label=_("This assessment"),
         previous_label=_("Previous assessment"),

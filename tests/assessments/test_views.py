@@ -114,7 +114,8 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
     response = browser.post(f"/assessments/{assessment.pk}/submit/")
     page = response.content.decode()
     assert response.status_code == 400
-    assert "1 requirements are not answered yet." in page and f'href="#req-{last}"' in page
+    assert "not answered yet" in page and f'href="#req-{last}"' in page
+    assert page.count('<li><a href="#req-') == 1  # only the missing one is listed
     assessment.refresh_from_db()
     assert assessment.is_draft and assessment.submitted_at is None
 
@@ -139,6 +140,8 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
     assert response.status_code == 302 and response["Location"].endswith("/report/")
     response = browser.post(f"/assessments/{assessment.pk}/answers/{last}/", {"score": "1"}, **HTMX)
     assert "can no longer be changed" in response.content.decode()
+    response = browser.post(f"/assessments/{assessment.pk}/answers/{last}/", {"score": "1"})
+    assert response.status_code == 302 and response["Location"].endswith("/report/")
     assert Answer.objects.get(assessment=assessment, requirement__code=last).score == Decimal("0.5")
 
 
@@ -163,6 +166,15 @@ def test_note_alone_keeps_the_score(browser, enterprise_user, mine):
     browser.post(f"/assessments/{assessment.pk}/answers/{code}/", {"note": "见附件"}, **HTMX)
     saved = Answer.objects.get(assessment=assessment, requirement__code=code)
     assert (saved.score, saved.note) == (Decimal("0.80"), "见附件")
+
+
+def test_score_alone_keeps_the_note(browser, enterprise_user, mine):
+    assessment = services.assessment_start(actor=enterprise_user, factory=mine)
+    code = codes_of(assessment)[0]
+    browser.post(f"/assessments/{assessment.pk}/answers/{code}/", {"note": "见附件"}, **HTMX)
+    browser.post(f"/assessments/{assessment.pk}/answers/{code}/", {"score": "0.5"}, **HTMX)
+    saved = Answer.objects.get(assessment=assessment, requirement__code=code)
+    assert (saved.score, saved.note) == (Decimal("0.50"), "见附件")
 
 
 def test_invalid_score_shows_the_error_and_saves_nothing(browser, enterprise_user, mine):
@@ -215,6 +227,16 @@ def test_starting_again_opens_the_existing_draft(browser, enterprise_user, mine)
     assert response.redirect_chain[-1][0] == f"/assessments/{draft.pk}/"
     assert "already has a draft" not in response.content.decode()
     assert Assessment.objects.filter(factory=mine).count() == 1
+
+
+def test_member_lists_one_factorys_assessments(browser, enterprise_user, mine):
+    other = mf.FactoryFactory(enterprise=mine.enterprise)
+    submitted(mine, enterprise_user)
+    submitted(other, enterprise_user)
+    page = browser.get(f"/assessments/?factory={other.pk}").content.decode()
+    table = page.split('class="table table-sm table-hover align-middle assessment-list"')[1]
+    assert other.name in table and mine.name not in table
+    assert "Show the assessments of all your factories" in page
 
 
 def test_process_factory_sees_non_applicable_subdomain_without_inputs(browser, enterprise_user):
@@ -279,7 +301,8 @@ def test_official_in_scope_reads_the_report_and_filters_the_list(enterprise_user
     code = codes_of(high_assessment)[0]
     response = official.post(f"/assessments/{high_assessment.pk}/answers/{code}/", {"score": "0"})
     assert response.status_code == 403
-    assert official.get(f"/assessments/{draft.pk}/report/").status_code == 404  # drafts: private
+    assert official.post(f"/assessments/{draft.pk}/submit/").status_code == 404  # drafts: private
+    assert official.get(f"/assessments/{draft.pk}/report/").status_code == 404
 
     page = official.get("/assessments/").content.decode()
     assert low.name in page and high.name in page and draft_factory.name not in page
