@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -22,8 +22,7 @@ from assessments.models import (
     SubDomain,
 )
 from config.errors import NotFound
-from factories.models import Membership
-from factories.selectors import enterprise_can_manage, factory_region_filter
+from factories.selectors import enterprise_can_manage, factory_scoped
 
 
 def model_version_current() -> ModelVersion | None:
@@ -70,22 +69,15 @@ def assessment_list_for(user: AnyUser) -> QuerySet[Assessment]:
     submitted assessments of factories in their jurisdiction. Others: none.
     """
     scope = scope_for(user)
-    qs = Assessment.objects.select_related(
-        "factory__enterprise", "factory__city__province", "factory__industry", "version"
+    qs = factory_scoped(
+        Assessment.objects.select_related(
+            "factory__enterprise", "factory__city__province", "factory__industry", "version"
+        ),
+        scope,
     )
-    if scope.level == ScopeLevel.ENTERPRISE:
-        return qs.filter(
-            Exists(
-                Membership.objects.filter(
-                    enterprise=OuterRef("factory__enterprise_id"), user_id=scope.user_id
-                )
-            )
-        )
-    if scope.level not in (ScopeLevel.NATIONAL, ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        return qs.none()
-    qs = qs.filter(status=Assessment.Status.SUBMITTED)
-    region = factory_region_filter(scope, prefix="factory__")
-    return qs if region is None else qs.filter(region)
+    if scope.level != ScopeLevel.ENTERPRISE:
+        qs = qs.filter(status=Assessment.Status.SUBMITTED)
+    return qs
 
 
 def assessment_get_for(user: AnyUser, pk: Any) -> Assessment:

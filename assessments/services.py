@@ -29,7 +29,7 @@ from assessments.models import (
     SubDomain,
 )
 from assessments.selectors import model_spec_for, model_version_current
-from assessments.uploads import upload_content_type
+from assessments.uploads import store_upload
 from config.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
@@ -365,24 +365,11 @@ def evidence_add(
             _("Unknown requirement code '%(code)s'.") % {"code": requirement_code},
             fields={"requirement": [_("Unknown requirement code.")]},
         )
-    content_type = upload_content_type(upload)
     answer, _created = Answer.objects.get_or_create(
         assessment=assessment, requirement=requirement, defaults={"updated_by": actor}
     )
-    original_name = Path(getattr(upload, "name", "") or "evidence").name[:200]
-    evidence = Evidence(
-        answer=answer,
-        original_name=original_name,
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    evidence.file.save(original_name, upload, save=False)
-    try:
-        evidence.save()
-    except Exception:
-        evidence.file.delete(save=False)  # no row, no orphan file
-        raise
+    evidence = Evidence(answer=answer, uploaded_by=actor)
+    store_upload(evidence, upload)
     return evidence
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import filetype
@@ -55,3 +56,20 @@ def upload_content_type(upload: Any) -> str:
         )
         raise DomainError(message, code="file_type", fields={"file": [message]})
     return str(kind.mime)
+
+
+def store_upload(record: Any, upload: Any) -> None:
+    """Check ``upload`` and save it as ``record.file`` together with the row.
+
+    Fills ``content_type`` (by content), ``size`` and ``original_name`` (kept for display; the
+    stored name is random). No row, no file: if the row cannot be saved the file is removed.
+    """
+    record.content_type = upload_content_type(upload)
+    record.size = upload.size
+    record.original_name = Path(getattr(upload, "name", "") or "evidence").name[:200]
+    record.file.save(record.original_name, upload, save=False)
+    try:
+        record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise

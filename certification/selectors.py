@@ -28,8 +28,8 @@ from certification.models import (
     TierConditionsEdition,
 )
 from config.errors import NotFound
-from factories.models import CultivationPoolEntry, Factory, Membership
-from factories.selectors import enterprise_can_manage, factory_region_filter
+from factories.models import CultivationPoolEntry, Factory
+from factories.selectors import enterprise_can_manage, factory_scoped
 
 # --- reference data ------------------------------------------------------------------------
 
@@ -86,22 +86,15 @@ def application_list_for(user: AnyUser) -> QuerySet[Application]:
     """Enterprise members: all their factories' applications. Officials: the submitted ones of
     factories in their jurisdiction (drafts are the enterprise's own). Others: none."""
     scope = scope_for(user)
-    qs = Application.objects.select_related(
-        "factory__enterprise", "factory__city__province", "campaign", "assessment"
+    qs = factory_scoped(
+        Application.objects.select_related(
+            "factory__enterprise", "factory__city__province", "campaign", "assessment"
+        ),
+        scope,
     )
-    if scope.level == ScopeLevel.ENTERPRISE:
-        return qs.filter(
-            Exists(
-                Membership.objects.filter(
-                    enterprise=OuterRef("factory__enterprise_id"), user_id=scope.user_id
-                )
-            )
-        )
-    if scope.level not in (ScopeLevel.NATIONAL, ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        return qs.none()
-    qs = qs.exclude(status=Application.Status.DRAFT)
-    region = factory_region_filter(scope, prefix="factory__")
-    return qs if region is None else qs.filter(region)
+    if scope.level != ScopeLevel.ENTERPRISE:
+        qs = qs.exclude(status=Application.Status.DRAFT)
+    return qs
 
 
 def application_get_for(user: AnyUser, pk: Any) -> Application:
@@ -119,20 +112,8 @@ def application_can_edit(user: AnyUser, application: Application) -> Decision:
 
 def certificate_list_for(user: AnyUser) -> QuerySet[Certificate]:
     """Certificates in scope. (The public registry, a later feature, shows every certificate.)"""
-    scope = scope_for(user)
     qs = Certificate.objects.select_related("factory__enterprise", "factory__city", "authority")
-    if scope.level == ScopeLevel.ENTERPRISE:
-        return qs.filter(
-            Exists(
-                Membership.objects.filter(
-                    enterprise=OuterRef("factory__enterprise_id"), user_id=scope.user_id
-                )
-            )
-        )
-    if scope.level not in (ScopeLevel.NATIONAL, ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        return qs.none()
-    region = factory_region_filter(scope, prefix="factory__")
-    return qs if region is None else qs.filter(region)
+    return factory_scoped(qs, scope_for(user))
 
 
 def campaign_list() -> QuerySet[Campaign]:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from assessments.models import Assessment
-from assessments.uploads import upload_content_type
+from assessments.uploads import store_upload
 from certification import rules, selectors
 from certification.models import (
     Application,
@@ -595,23 +595,10 @@ def application_file_add(
     else:
         message = _("Say which scenario or declaration the file supports.")
         raise DomainError(message, fields={"scenario": [message]})
-    content_type = upload_content_type(upload)
-    name = Path(getattr(upload, "name", "") or "evidence").name[:200]
     item = ApplicationFile(
-        application=application,
-        claim=claim,
-        declaration=answer,
-        original_name=name,
-        content_type=content_type,
-        size=upload.size,
-        uploaded_by=actor,
+        application=application, claim=claim, declaration=answer, uploaded_by=actor
     )
-    item.file.save(name, upload, save=False)
-    try:
-        item.save()
-    except Exception:
-        item.file.delete(save=False)
-        raise
+    store_upload(item, upload)
     return item
 
 

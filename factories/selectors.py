@@ -24,6 +24,26 @@ def factory_region_filter(scope: Scope, prefix: str = "") -> Q | None:
     return Q(pk__in=[])
 
 
+def factory_scoped(qs: QuerySet[Any], scope: Scope, *, field: str = "factory") -> QuerySet[Any]:
+    """Keep the rows of ``qs`` whose factory the scope may see (``field`` leads from the row to
+    its factory; empty when the rows are factories).
+
+    Members: the factories of their enterprises. Officials: factories in their jurisdiction.
+    National: all. Anyone else: none. Factories, assessments, applications and certificates
+    are all scoped here.
+    """
+    prefix = f"{field}__" if field else ""
+    if scope.level == ScopeLevel.ENTERPRISE:
+        members = Membership.objects.filter(
+            enterprise=OuterRef(f"{prefix}enterprise_id"), user_id=scope.user_id
+        )
+        return qs.filter(Exists(members))
+    if scope.level not in (ScopeLevel.NATIONAL, ScopeLevel.PROVINCE, ScopeLevel.CITY):
+        return qs.none()
+    region = factory_region_filter(scope, prefix=prefix)
+    return qs if region is None else qs.filter(region)
+
+
 def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
     """Enterprises the user may see.
 
@@ -48,18 +68,8 @@ def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
 
 def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
     """Factories the user may see: their enterprises' or those located in their jurisdiction."""
-    scope = scope_for(user)
     qs = Factory.objects.select_related("enterprise", "city__province", "industry")
-    if scope.level == ScopeLevel.ENTERPRISE:
-        return qs.filter(
-            Exists(
-                Membership.objects.filter(
-                    enterprise=OuterRef("enterprise_id"), user_id=scope.user_id
-                )
-            )
-        )
-    region = factory_region_filter(scope)
-    return qs if region is None else qs.filter(region)
+    return factory_scoped(qs, scope_for(user), field="")
 
 
 def enterprise_get_for(user: AnyUser, pk: Any) -> Enterprise:
