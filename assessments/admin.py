@@ -30,7 +30,17 @@ def _published(version: ModelVersion | None) -> bool:
 
 
 class VersionPartAdmin(admin.ModelAdmin):
-    """Parts of a version are editable only while the version is a draft."""
+    """Parts of a version are editable only while the version is a draft; new parts can only
+    be added to a draft version."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "version":
+            kwargs["queryset"] = ModelVersion.objects.filter(status=ModelVersion.Status.DRAFT)
+        elif db_field.name in ("domain", "subdomain", "element"):
+            related = db_field.related_model
+            path = "element__version__status" if related is Domain else "version__status"
+            kwargs["queryset"] = related.objects.filter(**{path: ModelVersion.Status.DRAFT})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def version_of(self, obj: Any) -> ModelVersion | None:
         return getattr(obj, "version", None)

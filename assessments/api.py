@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
+from config.api import int_param
 from config.errors import DomainError
 from factories.selectors import factory_get_for
 
@@ -70,9 +72,19 @@ class AssessmentCreateInput(serializers.Serializer):
     factory = serializers.IntegerField()
 
 
+class RawValue(serializers.Field):
+    """Passed to the service as sent, which checks it (so that true is not taken as 1)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
 class AnswerInput(serializers.Serializer):
     requirement = serializers.CharField()
-    score = serializers.FloatField(required=False, allow_null=True)
+    score = RawValue(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
@@ -100,12 +112,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         params = self.request.query_params
         qs = selectors.assessment_filter(
             selectors.assessment_list_for(self.request.user),
-            level=params.get("level"),
+            level=int_param(self.request, "level"),
             city=params.get("city"),
             province=params.get("province"),
             industry=params.get("industry"),
-            year=params.get("year"),
-            factory=params.get("factory"),
+            year=int_param(self.request, "year"),
+            factory=int_param(self.request, "factory"),
         )
         if params.get("status"):
             qs = qs.filter(status=params["status"])
@@ -199,7 +211,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
                 "status": assessment.status,
                 "maturity_level": level,
                 "maturity_level_name": names.get(level, {"zh": "", "en": ""}),
-                "overall_score": round(result["overall_score"], 2),
+                "overall_score": math.floor(result["overall_score"] * 100 + 1e-9) / 100,
                 "level_scores": result["level_scores"],
                 "attained_levels": result["attained_levels"],
                 "subdomain_scores": result["subdomain_scores"],

@@ -249,6 +249,7 @@ class Assessment(models.Model):
                 fields=["factory", "status", "-submitted_at"], name="assessment_factory_idx"
             ),
             models.Index(fields=["status", "valid_until"], name="assessment_validity_idx"),
+            models.Index(fields=["status", "-submitted_at"], name="assessment_submitted_idx"),
         ]
 
     def __str__(self) -> str:

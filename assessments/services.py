@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -344,7 +344,10 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     assessment.valid_until = add_months(timezone.localdate(now), settings.ASSESSMENT_VALID_MONTHS)
     assessment.scoring_method = result.method
     assessment.maturity_level = result.maturity_level
-    assessment.overall_score = Decimal(str(result.overall_score)).quantize(Decimal("0.01"))
+    # Truncated, not rounded: 2.7975 (level 3 not attained) must not read as 2.80.
+    assessment.overall_score = Decimal(str(result.overall_score)).quantize(
+        Decimal("0.01"), rounding=ROUND_DOWN
+    )
     assessment.result = result.as_dict()
     assessment.save()
     return assessment

@@ -83,9 +83,21 @@ class TierConditionInline(admin.StackedInline):
 
 @admin.register(TierConditionsEdition)
 class TierConditionsEditionAdmin(admin.ModelAdmin):
-    list_display = ("edition", "title_zh", "scenario_catalogue", "created_at")
+    list_display = ("edition", "status", "title_zh", "scenario_catalogue", "published_at")
     inlines = (TierConditionInline,)
-    actions = ("copy_as_new_edition",)
+    actions = ("copy_as_new_edition", "publish")
+    list_filter = ("status",)
+    readonly_fields = ("status", "published_at")
+
+    @admin.action(description=_("Publish the selected editions"))
+    def publish(self, request: HttpRequest, queryset: Any) -> None:
+        for edition in queryset:
+            try:
+                services.tier_conditions_publish(edition=edition)
+            except DomainError as exc:
+                self.message_user(request, f"{edition}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("Published: %s") % edition)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and services.edition_in_use(obj):

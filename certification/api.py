@@ -20,6 +20,7 @@ from accounts.selectors import acting_user
 from assessments.models import Assessment
 from certification import rules, selectors, services
 from certification.models import Application, Campaign, Certificate, Tier
+from config.api import int_param, int_value, object_body
 from config.errors import DomainError
 from factories.selectors import factory_get_for
 
@@ -224,8 +225,9 @@ class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-def _campaign(pk: Any) -> Campaign | None:
-    if pk in (None, ""):
+def _campaign(value: Any) -> Campaign | None:
+    pk = int_value(value, "campaign")
+    if pk is None:
         return None
     campaign = selectors.campaign_list().filter(pk=pk).first()
     if campaign is None:
@@ -234,8 +236,9 @@ def _campaign(pk: Any) -> Campaign | None:
     return campaign
 
 
-def _assessment(user: Any, pk: Any) -> Assessment | None:
-    if pk in (None, ""):
+def _assessment(user: Any, value: Any) -> Assessment | None:
+    pk = int_value(value, "assessment")
+    if pk is None:
         return None
     from assessments.selectors import assessment_list_for
 
@@ -244,13 +247,6 @@ def _assessment(user: Any, pk: Any) -> Assessment | None:
         message = _("Unknown self-assessment.")
         raise DomainError(message, fields={"assessment": [message]})
     return assessment
-
-
-def _object_body(request: Request) -> Any:
-    """The request body when it must be an object (JSON object or form)."""
-    if isinstance(request.data, list):
-        raise DomainError(_("Send an object, not a list."), code="invalid")
-    return request.data
 
 
 def _list_body(request: Request, what: str) -> list[dict[str, Any]]:
@@ -278,9 +274,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         for key in ("tier", "status"):
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
-        if params.get("factory"):
-            qs = qs.filter(factory_id=params["factory"])
-        return qs
+        factory = int_param(self.request, "factory")
+        return qs if factory is None else qs.filter(factory_id=factory)
 
     def get_object(self) -> Application:
         return selectors.application_get_for(self.request.user, self.kwargs["pk"])
@@ -310,7 +305,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(request=ApplicationCreateInput, responses=ApplicationDetailOutput)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         application = self.get_object()
-        body = _object_body(request)
+        body = object_body(request)
         unknown = set(body) - {"campaign", "assessment"}
         if unknown:
             raise DomainError(
@@ -359,7 +354,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.application_declarations_set(
             actor=acting_user(request),
             application=application,
-            declarations=dict(_object_body(request)),
+            declarations=dict(object_body(request)),
         )
         return self._detail(application)
 
@@ -385,8 +380,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             actor=acting_user(request),
             application=application,
             upload=upload,
-            scenario=_object_body(request).get("scenario") or None,
-            declaration=_object_body(request).get("declaration") or None,
+            scenario=object_body(request).get("scenario") or None,
+            declaration=object_body(request).get("declaration") or None,
         )
         return self._detail(application, status.HTTP_201_CREATED)
 
@@ -436,9 +431,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         for key in ("tier", "status"):
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
-        if params.get("factory"):
-            qs = qs.filter(factory_id=params["factory"])
-        return qs
+        factory = int_param(self.request, "factory")
+        return qs if factory is None else qs.filter(factory_id=factory)
 
 
 class FactoryEligibility(APIView):

@@ -88,7 +88,15 @@ class Scenario(BilingualName):
 
 
 class TierConditionsEdition(models.Model):
-    edition = models.CharField(_("edition"), max_length=20, unique=True)
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    edition = models.CharField(_("edition"), max_length=40, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     title_zh = models.CharField(_("Chinese title"), max_length=200)
     provenance = models.TextField(_("provenance"), blank=True)
     scenario_catalogue = models.ForeignKey(
@@ -528,6 +536,13 @@ class Certificate(models.Model):
         ordering = ["-issued_on", "-pk"]
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory", "tier"],
+                condition=models.Q(status__in=["active", "suspended"]),
+                name="certificate_one_current_per_factory_tier",
+            )
+        ]
         indexes = [
             models.Index(fields=["factory", "status"], name="certificate_factory_idx"),
             models.Index(fields=["tier", "status"], name="certificate_tier_idx"),

@@ -195,8 +195,8 @@ def check_assessment_fresh(assessment: AssessmentFacts | None, today: date) -> R
         return _result(
             ASSESSMENT_FRESH,
             False,
-            "缺少12个月内提交的成熟度自评估。",
-            "No maturity self-assessment submitted within the last 12 months.",
+            "缺少有效期内的成熟度自评估。",
+            "No maturity self-assessment is within its validity period.",
         )
     if assessment.valid_until < today:
         return _result(

@@ -35,7 +35,12 @@ from factories.selectors import enterprise_can_manage, factory_scoped
 
 
 def tier_edition_current() -> TierConditionsEdition:
-    edition = TierConditionsEdition.objects.order_by("-edition", "-pk").first()
+    """The published edition new campaigns and applications use (the latest published)."""
+    edition = (
+        TierConditionsEdition.objects.filter(status=TierConditionsEdition.Status.PUBLISHED)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
     if edition is None:
         raise NotFound(_("No tier conditions are loaded."))
     return edition

@@ -114,6 +114,8 @@ def tier_conditions_create(
         title_zh=data["title_zh"],
         provenance=data.get("provenance", ""),
         scenario_catalogue=catalogue,
+        status=TierConditionsEdition.Status.PUBLISHED,
+        published_at=timezone.now(),
         assessment_valid_months=rules.get("self_assessment_required_every_months", 12),
         publicity_working_days=data.get("publicity", {}).get("default_working_days", 5),
         quotas=data.get("quotas_2025", {}),
@@ -467,7 +469,9 @@ def application_claims_set(
             _("Some claims are not valid; nothing was saved."), code="invalid", fields=errors
         )
     kept = {row.scenario_id for row in rows}
-    application.claims.exclude(scenario_id__in=kept).delete()
+    dropped = application.claims.exclude(scenario_id__in=kept)
+    _delete_files_on_commit(ApplicationFile.objects.filter(claim__in=dropped))
+    dropped.delete()
     existing = {c.scenario_id: c for c in application.claims.all()}
     for row in rows:
         old = existing.get(row.scenario_id)
@@ -478,6 +482,13 @@ def application_claims_set(
         [row for row in rows if row.pk is not None], ["description", "ai_applied"]
     )
     return list(application.claims.select_related("scenario__link__stage"))
+
+
+def _delete_files_on_commit(files: Any) -> None:
+    """Remove the stored files of rows about to be deleted, once the deletion is committed."""
+    names = [(f.file.storage, f.file.name) for f in files if f.file.name]
+    if names:
+        transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
 
 
 def _decimal(value: Any) -> Decimal:
@@ -681,14 +692,41 @@ def application_run_checks(*, application_id: int, submission: int) -> list[Chec
     return stored
 
 
+def _certificates_supersede(*, factory: Factory, tier: str) -> None:
+    """A new certificate replaces the factory's current one of the same tier."""
+    current = Certificate.objects.select_for_update().filter(
+        factory=factory,
+        tier=tier,
+        status__in=[Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED],
+    )
+    for certificate in current:
+        before = certificate.status
+        certificate.status = Certificate.Status.SUPERSEDED
+        certificate.status_changed_at = timezone.now()
+        certificate.save(update_fields=["status", "status_changed_at"])
+        AuditEvent.objects.create(
+            certificate=certificate,
+            action="supersede",
+            from_status=before,
+            to_status=certificate.status,
+        )
+
+
 def _certificate_self_declare(application: Application) -> Certificate:
     """A basic application that passed its checks becomes a self-declared certificate, filed
     with the city bureau of the factory's city."""
     factory = application.factory
-    authority = Authority.objects.get(
-        level=Authority.Level.CITY, city_id=factory.city_id, kind="industry_it"
+    authority = (
+        Authority.objects.filter(
+            level=Authority.Level.CITY, city_id=factory.city_id, kind=Authority.Kind.INDUSTRY_IT
+        )
+        .order_by("code")
+        .first()
     )
+    if authority is None:
+        raise DomainError(_("The factory's city has no industry and IT bureau on record."))
     today = timezone.localdate()
+    _certificates_supersede(factory=factory, tier=application.tier)
     certificate = Certificate.objects.create(
         number=f"ZN-B-{today.year}-{factory.city_id}-{application.pk:06d}",
         tier=application.tier,
@@ -709,15 +747,14 @@ def _certificate_self_declare(application: Application) -> Certificate:
 def basic_declaration_reject(*, actor: User, application: Application, reason: str) -> Application:
     """The city bureau rejects a self-declared basic filing: the certificate is revoked."""
     application = _lock(application)
-    authority = actor.authority
-    if (
-        actor.role != Role.CITY_OFFICIAL
-        or authority is None
-        or authority.city_id != application.factory.city_id
-    ):
-        raise PermissionDenied(_("Only the bureau of the factory's city reviews its filing."))
     if application.tier != Tier.BASIC:
         raise Conflict(_("Only basic-tier declarations are filed with the city."), code="not_basic")
+    certificate = Certificate.objects.select_for_update().filter(application=application).first()
+    # The bureau the filing went to reviews it, even if the factory has moved since.
+    filed_with = certificate.authority.city_id if certificate else application.factory.city_id
+    authority = actor.authority
+    if actor.role != Role.CITY_OFFICIAL or authority is None or authority.city_id != filed_with:
+        raise PermissionDenied(_("Only the bureau the filing went to can review it."))
     reason = (reason or "").strip()
     if not reason:
         message = _("Give the reason for the rejection.")
@@ -725,7 +762,7 @@ def basic_declaration_reject(*, actor: User, application: Application, reason: s
     _move(application, "reject_filing", actor, reason)
     application.decided_at = timezone.now()
     application.save()
-    certificate = Certificate.objects.select_for_update().get(application=application)
+    assert certificate is not None  # a certified basic application always has one
     before = certificate.status
     certificate.status = Certificate.Status.REVOKED
     certificate.status_reason = reason
@@ -747,8 +784,11 @@ def applications_check_unchecked(*, limit: int = 200) -> int:
     worker died). Each is checked in its own transaction; safe to rerun."""
     done = 0
     for application_id, submission in selectors.unchecked_submitted_applications(limit):
-        if application_run_checks(application_id=application_id, submission=submission):
-            done += 1
+        try:
+            if application_run_checks(application_id=application_id, submission=submission):
+                done += 1
+        except Exception:  # one broken application must not stop the others
+            logger.exception("checks failed for application %s", application_id)
     return done
 
 
@@ -775,6 +815,7 @@ def tier_conditions_copy(
         edition=new_edition,
         title_zh=edition.title_zh,
         provenance=_("Copied from edition %(code)s.") % {"code": edition.edition},
+        status=TierConditionsEdition.Status.DRAFT,
         scenario_catalogue=edition.scenario_catalogue,
         assessment_valid_months=edition.assessment_valid_months,
         publicity_working_days=edition.publicity_working_days,
@@ -785,3 +826,22 @@ def tier_conditions_copy(
         condition.edition = copy
     TierCondition.objects.bulk_create(conditions)
     return copy
+
+
+@transaction.atomic
+def tier_conditions_publish(*, edition: TierConditionsEdition) -> TierConditionsEdition:
+    """Publish a draft edition: new campaigns and applications use it from now on."""
+    edition = TierConditionsEdition.objects.select_for_update().get(pk=edition.pk)
+    if edition.status == TierConditionsEdition.Status.PUBLISHED:
+        return edition
+    missing = set(Tier.values) - set(edition.conditions.values_list("tier", flat=True))
+    if missing:
+        raise DomainError(
+            _("The edition has no conditions for: %(tiers)s.")
+            % {"tiers": ", ".join(sorted(missing))},
+            code="edition_incomplete",
+        )
+    edition.status = TierConditionsEdition.Status.PUBLISHED
+    edition.published_at = timezone.now()
+    edition.save(update_fields=["status", "published_at"])
+    return edition

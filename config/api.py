@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -14,10 +15,41 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.errors import DomainError
 
+logger = logging.getLogger(__name__)
+
 
 class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+def int_value(value: Any, name: str) -> int | None:
+    """An id or number from a query parameter or a body field; None when absent.
+
+    Anything else than an integer is a 400 naming the field (never a 500 further down).
+    """
+    if value is None or value == "":
+        return None
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        number = int(value.strip())
+    if number is None or not -(2**31) < number < 2**31:
+        message = _("Must be an integer.")
+        raise DomainError(message, code="invalid", fields={name: [message]})
+    return number
+
+
+def int_param(request: Any, name: str) -> int | None:
+    return int_value(request.query_params.get(name), name)
+
+
+def object_body(request: Any) -> dict[str, Any]:
+    """The request body when it must be an object (a JSON object or a form)."""
+    if not hasattr(request.data, "keys"):
+        raise DomainError(_("Send a JSON object."), code="invalid")
+    return request.data
 
 
 def _flatten(detail: Any) -> Any:
@@ -65,7 +97,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # A bug, not the client's fault: log it and still answer in the API's shape.
+        logger.exception("unhandled error in %s", context.get("view"), exc_info=exc)
+        return Response(
+            {"code": "server_error", "message": _("Something went wrong on our side.")},
+            status=500,
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         if isinstance(fields, list):

@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import acting_user
+from config.errors import DomainError
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
 from factories.validators import normalize_uscc, validate_uscc
@@ -132,14 +133,18 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 class FactoryFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(field_name="city__province_id")
+    # A plain number, not a choice among all enterprises (which would tell whether one exists).
+    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
 
     class Meta:
         model = Factory
-        fields = ["enterprise", "city", "industry"]
+        fields = ["city", "industry"]
 
 
 def _partial(serializer_class: type[serializers.Serializer], instance: Any, data: Any) -> Any:
     """Validate a PATCH by overlaying it on the instance's current values."""
+    if not hasattr(data, "keys"):
+        raise DomainError(_("Send a JSON object."), code="invalid")
     current = {
         name: getattr(instance, f"{name}_id", None) or getattr(instance, name)
         for name in serializer_class().get_fields()

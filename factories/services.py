@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -198,11 +199,30 @@ def factory_update(
 ) -> Factory:
     factory = Factory.objects.select_for_update().select_related("enterprise").get(pk=factory.pk)
     _require_manager(actor, factory.enterprise)
+    if city.pk != factory.city_id and _factory_is_under_review_or_certified(factory):
+        message = _(
+            "A factory with an open application or a current certificate cannot move to another "
+            "city; ask the city bureau."
+        )
+        raise DomainError(message, code="factory_locked", fields={"city": [message]})
     factory.name = (name or "").strip()
     factory.address = (address or "").strip()
     factory.city = city
     factory.industry = industry
     return _factory_save(factory)
+
+
+def _factory_is_under_review_or_certified(factory: Factory) -> bool:
+    """Its city decides who reviews it: an open application or a current certificate pins it.
+
+    (The certification app builds on this one, so its models are looked up, not imported.)
+    """
+    application = apps.get_model("certification", "Application")
+    certificate = apps.get_model("certification", "Certificate")
+    return (
+        application.objects.filter(factory=factory, status__in=application.OPEN_STATUSES).exists()
+        or certificate.objects.filter(factory=factory, status__in=["active", "suspended"]).exists()
+    )
 
 
 @transaction.atomic

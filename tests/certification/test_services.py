@@ -277,3 +277,80 @@ def test_an_edition_in_use_is_read_only_and_copied_for_revision(client, jiangsu_
         client.get(f"/admin/certification/tierconditionsedition/{copy.pk}/change/").status_code
         == 200
     )
+
+
+def test_a_draft_edition_is_not_current_until_published(miit_reviewer):
+    from certification.models import TierConditionsEdition
+    from certification.selectors import tier_edition_current
+
+    live = tier_edition_current()
+    copy = services.tier_conditions_copy(edition=live, new_edition="2026")
+    assert copy.status == TierConditionsEdition.Status.DRAFT
+    assert tier_edition_current() == live
+    services.tier_conditions_publish(edition=copy)
+    assert tier_edition_current() == copy
+    empty = TierConditionsEdition.objects.create(
+        edition="empty", title_zh="x", scenario_catalogue=live.scenario_catalogue
+    )
+    with pytest.raises(DomainError):
+        services.tier_conditions_publish(edition=empty)
+    assert tier_edition_current() == copy
+
+
+def test_a_new_certificate_supersedes_the_current_one(
+    enterprise_user, applicant, media, django_capture_on_commit_callbacks
+):
+    first = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, applicant, media),
+        django_capture_on_commit_callbacks,
+    )
+    second = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, applicant, media),
+        django_capture_on_commit_callbacks,
+    )
+    assert second.status == Application.Status.CERTIFIED
+    old, new = (
+        Certificate.objects.get(application=first),
+        Certificate.objects.get(application=second),
+    )
+    assert (old.status, new.status) == ("superseded", "active")
+    assert AuditEvent.objects.filter(certificate=old, action="supersede").exists()
+
+
+def test_one_broken_application_does_not_stop_the_sweep(enterprise_user, applicant, media):
+    from regions.models import Authority
+
+    broken = ready_basic(enterprise_user, applicant, media)
+    services.application_submit(actor=enterprise_user, application=broken)
+    other_factory = mf.FactoryFactory(city_id="320100")
+    mf.member_of(enterprise_user, other_factory.enterprise)
+    healthy = ready_basic(enterprise_user, other_factory, media)
+    services.application_submit(actor=enterprise_user, application=healthy)
+    # The Suzhou bureau disappears: the first application cannot be filed anywhere.
+    Authority.objects.filter(city_id="320500").update(city_id="320100")
+    assert services.applications_check_unchecked() == 1
+    healthy.refresh_from_db()
+    broken.refresh_from_db()
+    assert healthy.status == Application.Status.CERTIFIED
+    assert broken.status == Application.Status.SUBMITTED
+
+
+def test_a_factory_under_review_cannot_move_city(enterprise_user, applicant):
+    from factories.services import factory_update
+    from regions.models import City
+
+    services.application_create(actor=enterprise_user, factory=applicant, tier="basic")
+    with pytest.raises(DomainError) as info:
+        factory_update(
+            actor=enterprise_user,
+            factory=applicant,
+            name=applicant.name,
+            address="北京",
+            city=City.objects.get(code="110100"),
+            industry=applicant.industry,
+        )
+    assert info.value.code == "factory_locked" and "city" in info.value.fields
+    applicant.refresh_from_db()
+    assert applicant.city_id == "320500"
