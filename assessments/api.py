@@ -6,7 +6,13 @@ import math
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -72,6 +78,7 @@ class AssessmentCreateInput(serializers.Serializer):
     factory = serializers.IntegerField()
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class RawValue(serializers.Field):
     """Passed to the service as sent, which checks it (so that true is not taken as 1)."""
 
