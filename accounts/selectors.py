@@ -92,6 +92,8 @@ def next_steps_for(user: User) -> list[NextStep]:
         )
         steps.append(NextStep(_("See your enterprises and factories"), "enterprise-list"))
         steps.append(NextStep(_("Do your annual self-assessment"), "assessment-list"))
+        steps.append(NextStep(_("Apply for a tier"), "application-list"))
+        steps.append(NextStep(_("See your path to the next tier"), "tier-path-index"))
     elif user.role == Role.EXPERT:
         pass
     else:
@@ -101,6 +103,10 @@ def next_steps_for(user: User) -> list[NextStep]:
             )
         )
         steps.append(NextStep(_("Review self-assessments in your jurisdiction"), "assessment-list"))
+        if user.role == Role.CITY_OFFICIAL:
+            steps.append(NextStep(_("Review self-declared basic factories"), "basic-filings"))
+        if user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER):
+            steps.append(NextStep(_("Campaigns"), "campaign-list"))
     if user.is_staff:
         steps.append(NextStep(_("Open the administration site"), "admin:index"))
     steps.append(NextStep(_("Change your password"), "password_change"))

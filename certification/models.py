@@ -496,6 +496,9 @@ class CheckResult(models.Model):
     def __str__(self) -> str:
         return f"{self.rule}: {self.passed}"
 
+    def message(self, language: str | None) -> str:
+        return self.message_en if (language or "").startswith("en") else self.message_zh
+
 
 class Certificate(models.Model):
     class Status(models.TextChoices):

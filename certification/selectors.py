@@ -93,7 +93,10 @@ def application_list_for(user: AnyUser) -> QuerySet[Application]:
     scope = scope_for(user)
     qs = factory_scoped(
         Application.objects.select_related(
-            "factory__enterprise", "factory__city__province", "campaign", "assessment"
+            "factory__enterprise",
+            "factory__city__province",
+            "campaign__authority",
+            "assessment",
         ),
         scope,
     )

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", home, name="home"),
     path("", include("assessments.urls")),
+    path("", include("certification.urls")),
     path("", include("factories.urls")),
 ]

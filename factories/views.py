@@ -50,7 +50,11 @@ def enterprise_register(request: HttpRequest) -> HttpResponse:
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = selectors.enterprise_get_for(request.user, pk)
-    factories = selectors.factory_list_for(request.user).filter(enterprise=enterprise)
+    factories = (
+        selectors.factory_list_for(request.user)
+        .filter(enterprise=enterprise)
+        .prefetch_related("certificates")  # one query for all factories' certificates
+    )
     can_manage = selectors.enterprise_can_manage(request.user, enterprise)
     return render(
         request,

@@ -129,3 +129,21 @@ def test_enterprise_list_uses_bounded_queries(miit_reviewer, django_assert_max_n
     with django_assert_max_num_queries(8):
         response = client.get("/enterprises/")
     assert response.status_code == 200 and response.context["page"].paginator.count == 30
+
+
+def test_enterprise_page_queries_do_not_grow_with_factories(
+    enterprise_user, django_assert_max_num_queries
+):
+    client = Client()
+    client.force_login(enterprise_user)
+    enterprise = mf.EnterpriseFactory()
+    mf.member_of(enterprise_user, enterprise)
+    for _ in range(3):
+        mf.FactoryFactory(enterprise=enterprise)
+    with django_assert_max_num_queries(12) as few:
+        client.get(f"/enterprises/{enterprise.pk}/")
+    for _ in range(20):
+        mf.FactoryFactory(enterprise=enterprise)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(f"/enterprises/{enterprise.pk}/")
+    assert response.status_code == 200

@@ -1,0 +1,341 @@
+"""Browser forms of certification. They read the request; the services decide.
+
+The claim and indicator tables are not Django formsets: their rows are named by scenario code
+(``desc-S01``) and by row number (``ind-3-name``), parsed here into the plain lists the services
+take, so a service's field keys (``claims[2].description``) can be mapped back to the row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment
+from certification.models import Application, Campaign, Declaration, Indicator, Tier
+from factories.models import Factory
+
+
+class CampaignChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Campaign) -> str:
+        return (
+            f"{obj.authority.name} · {obj.get_tier_display()} · {obj.year}/{obj.batch} "
+            f"({obj.opens_on:%Y-%m-%d} – {obj.closes_on:%Y-%m-%d})"
+        )
+
+
+class FactoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Factory) -> str:
+        return f"{obj.name} · {obj.enterprise.name}"
+
+
+class AssessmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Assessment) -> str:
+        submitted = timezone.localdate(obj.submitted_at) if obj.submitted_at else None
+        return str(
+            _("Submitted %(day)s · level %(level)s · valid until %(until)s")
+            % {
+                "day": submitted.isoformat() if submitted else "—",
+                "level": obj.maturity_level if obj.maturity_level is not None else "—",
+                "until": obj.valid_until.isoformat() if obj.valid_until else "—",
+            }
+        )
+
+
+def _style(form: forms.Form) -> None:
+    for bound in form:
+        widget = bound.field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select")
+        else:
+            widget.attrs.setdefault("class", "form-control")
+
+
+class ApplicationCreateForm(forms.Form):
+    factory = FactoryChoiceField(
+        label=_("Factory"), queryset=Factory.objects.none(), empty_label=_("Choose a factory")
+    )
+    tier = forms.ChoiceField(label=_("Tier"), choices=Tier.choices)
+    campaign = CampaignChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("None (basic is accepted all year)"),
+        help_text=_("Advanced, excellent and leading are accepted in a campaign of their tier."),
+    )
+
+    def __init__(self, *args: Any, factories: Any, campaigns: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        factory_field = self.fields["factory"]
+        campaign_field = self.fields["campaign"]
+        assert isinstance(factory_field, forms.ModelChoiceField)
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        factory_field.queryset = factories
+        campaign_field.queryset = campaigns
+        _style(self)
+        # With htmx, changing the factory or the tier offers only the campaigns that fit.
+        for name in ("factory", "tier"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": reverse("application-campaign-options"),
+                    "hx-trigger": "change",
+                    "hx-include": "#id_factory, #id_tier",
+                    "hx-target": "#campaign-field",
+                    "hx-swap": "outerHTML",
+                }
+            )
+        self.fields["campaign"].widget.attrs["aria-describedby"] = "campaign-help"
+
+
+class ApplicationBasicsForm(forms.Form):
+    """The campaign (not for basic) and the self-assessment that supports the application."""
+
+    campaign = CampaignChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.none(),
+        required=False,
+        empty_label=_("Not chosen yet"),
+    )
+    assessment = AssessmentChoiceField(
+        label=_("Self-assessment"),
+        queryset=Assessment.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "A submitted self-assessment of this factory from the last 12 months, not used by an "
+            "earlier decided application."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, application: Application, campaigns: Any, assessments: Any, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        campaign_field = self.fields["campaign"]
+        assessment_field = self.fields["assessment"]
+        assert isinstance(campaign_field, forms.ModelChoiceField)
+        assert isinstance(assessment_field, forms.ModelChoiceField)
+        if application.tier == Tier.BASIC:
+            del self.fields["campaign"]
+        else:
+            campaign_field.queryset = campaigns
+        assessment_field.queryset = assessments
+        _style(self)
+
+
+class ApplicationFilterForm(forms.Form):
+    """The officials' GET filters. Invalid values are ignored."""
+
+    tier = forms.ChoiceField(
+        label=_("Tier"), choices=[("", _("Any tier")), *Tier.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            ("", _("Any status")),
+            *[(v, label) for v, label in Application.Status.choices if v != "draft"],
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for bound in self:
+            bound.field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def filters(self) -> dict[str, str | None]:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            "tier": self.cleaned_data.get("tier") or None,
+            "status": self.cleaned_data.get("status") or None,
+        }
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file"), allow_empty_file=True)
+    scenario = forms.CharField(required=False, max_length=10)
+    declaration = forms.ChoiceField(required=False, choices=[("", "-"), *Declaration.choices])
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CampaignOpenForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Tier"), choices=[])
+    year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
+    batch = forms.IntegerField(label=_("Batch"), min_value=1, max_value=12, initial=1)
+    opens_on = forms.DateField(
+        label=_("Opens on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave both dates empty for the edition's default month."),
+    )
+    closes_on = forms.DateField(
+        label=_("Closes on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, tiers: list[tuple[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tier_field = self.fields["tier"]
+        assert isinstance(tier_field, forms.ChoiceField)
+        tier_field.choices = tiers
+        self.fields["year"].initial = timezone.localdate().year
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("opens_on")) != bool(data.get("closes_on")):
+            self.add_error(
+                "closes_on" if data.get("opens_on") else "opens_on",
+                _("Give both dates, or neither."),
+            )
+        return data
+
+
+# --- the claims table ------------------------------------------------------------------------
+
+
+@dataclass
+class ClaimInput:
+    """One scenario row as posted or saved."""
+
+    code: str
+    claimed: bool
+    description: str
+    ai_applied: bool
+    errors: list[str] = field(default_factory=list)
+
+
+def claims_from_post(data: QueryDict, codes: list[str]) -> list[ClaimInput]:
+    """Every catalogue scenario's row, in catalogue order, from the posted form."""
+    claimed = set(data.getlist("claimed"))
+    ai = set(data.getlist("ai"))
+    return [
+        ClaimInput(
+            code=code,
+            claimed=code in claimed,
+            description=data.get(f"desc-{code}", "").strip(),
+            ai_applied=code in ai,
+        )
+        for code in codes
+    ]
+
+
+def claims_payload(rows: list[ClaimInput]) -> list[dict[str, Any]]:
+    """The list application_claims_set takes: the claimed rows only, in order."""
+    return [
+        {"scenario": row.code, "description": row.description, "ai_applied": row.ai_applied}
+        for row in rows
+        if row.claimed
+    ]
+
+
+def claim_errors_by_code(rows: list[ClaimInput], fields: dict[str, Any]) -> dict[str, list[str]]:
+    """``claims[2].description`` -> the code of the third claimed row."""
+    sent = [row.code for row in rows if row.claimed]
+    by_code: dict[str, list[str]] = {}
+    for key, messages in fields.items():
+        match = re.match(r"claims\[(\d+)\]", key)
+        if not match or int(match.group(1)) >= len(sent):
+            continue
+        code = sent[int(match.group(1))]
+        by_code.setdefault(code, []).extend(messages if isinstance(messages, list) else [messages])
+    return by_code
+
+
+# --- the indicators table --------------------------------------------------------------------
+
+INDICATOR_FIELDS = (
+    "name",
+    "unit",
+    "baseline_value",
+    "baseline_year",
+    "current_value",
+    "current_year",
+)
+_INDICATOR_KEY = re.compile(r"^ind-(\d{1,3})-(" + "|".join(INDICATOR_FIELDS) + r")$")
+MAX_INDICATOR_ROWS = 100
+
+
+@dataclass
+class IndicatorInput:
+    index: int
+    values: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.values.get(name, "").strip() for name in INDICATOR_FIELDS)
+
+
+def _number_text(value: Decimal) -> str:
+    """120.5000 -> "120.5", 100.0000 -> "100"."""
+    return format(value.normalize(), "f")
+
+
+def indicator_rows_from_saved(indicators: list[Indicator]) -> list[IndicatorInput]:
+    return [
+        IndicatorInput(
+            index=index,
+            values={
+                "name": item.name,
+                "unit": item.unit,
+                "baseline_value": _number_text(item.baseline_value),
+                "baseline_year": str(item.baseline_year),
+                "current_value": _number_text(item.current_value),
+                "current_year": str(item.current_year),
+            },
+        )
+        for index, item in enumerate(indicators)
+    ]
+
+
+def indicator_rows_from_post(data: QueryDict) -> list[IndicatorInput]:
+    """The posted rows by their number; rows marked for removal are left out."""
+    rows: dict[int, dict[str, str]] = {}
+    for key in data:
+        match = _INDICATOR_KEY.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = data.get(key, "").strip()
+    removed = {value for value in data.getlist("ind-remove") if value.isdigit()}
+    return [
+        IndicatorInput(index=index, values=values)
+        for index, values in sorted(rows.items())[:MAX_INDICATOR_ROWS]
+        if str(index) not in removed
+    ]
+
+
+def indicators_payload(rows: list[IndicatorInput]) -> list[dict[str, Any]]:
+    return [dict(row.values) for row in rows if not row.blank]
+
+
+def indicator_errors_to_rows(rows: list[IndicatorInput], fields: dict[str, Any]) -> list[str]:
+    """Put ``indicators[k].baseline_value`` at the cell of the k-th sent row; return the
+    messages that name no cell."""
+    sent = [row for row in rows if not row.blank]
+    loose: list[str] = []
+    for key, messages in fields.items():
+        items = messages if isinstance(messages, list) else [messages]
+        match = re.match(r"indicators\[(\d+)\]\.(\w+)$", key)
+        if not match or int(match.group(1)) >= len(sent):
+            loose.extend(items)
+            continue
+        row = sent[int(match.group(1))]
+        row.errors.setdefault(match.group(2), []).extend(items)
+    return loose
