@@ -249,9 +249,9 @@ def _assessment(user: Any, value: Any) -> Assessment | None:
     return assessment
 
 
-def _list_body(request: Request, what: str) -> list[dict[str, Any]]:
+def _list_body(request: Request, message: str) -> list[dict[str, Any]]:
     if not isinstance(request.data, list) or not all(isinstance(i, dict) for i in request.data):
-        raise DomainError(_("Send a list of %(what)s objects.") % {"what": what}, code="invalid")
+        raise DomainError(message, code="invalid")
     return list(request.data)
 
 
@@ -329,7 +329,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.application_claims_set(
             actor=acting_user(request),
             application=application,
-            claims=_list_body(request, "claim"),
+            claims=_list_body(request, _("Send a list of claim objects.")),
         )
         return self._detail(application)
 
@@ -342,7 +342,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.application_indicators_set(
             actor=acting_user(request),
             application=application,
-            indicators=_list_body(request, "indicator"),
+            indicators=_list_body(request, _("Send a list of indicator objects.")),
         )
         return self._detail(application)
 
