@@ -22,6 +22,7 @@ from assessments.models import (
     Requirement,
     SubDomain,
 )
+from config.admin_base import ReadOnlyAdmin
 from config.errors import DomainError
 
 
@@ -120,19 +121,6 @@ class RequirementAdmin(VersionPartAdmin):
     list_filter = ("version", "level", "subdomain__code")
     search_fields = ("code", "text_zh", "text_en")
     list_select_related = ("subdomain", "version")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Assessments change only through their services (the enterprise's own workflow)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Assessment)

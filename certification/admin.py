@@ -28,6 +28,7 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
+from config.admin_base import ReadOnlyAdmin
 from config.errors import DomainError
 
 
@@ -148,17 +149,6 @@ class CampaignAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # campaigns are opened through the portal (campaign_open)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ClaimInline(admin.TabularInline):
