@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, ScopeLevel, User
+from accounts.models import Notification, Role, ScopeLevel, User
 
 AnyUser = User | AnonymousUser
 
@@ -111,3 +112,13 @@ def next_steps_for(user: User) -> list[NextStep]:
         steps.append(NextStep(_("Open the administration site"), "admin:index"))
     steps.append(NextStep(_("Change your password"), "password_change"))
     return steps
+
+
+def notification_list_for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def unread_notification_count(user: AnyUser) -> int:
+    if not isinstance(user, User):
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ROLE_AUTHORITY_LEVELS, Notification, Role, User
@@ -82,3 +83,11 @@ def notification_send(*, recipients: Iterable[User], key: str, subject: str, bod
     if mails:
         transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
     return len(fresh)
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's notifications read (all, or those in ``ids``). Returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

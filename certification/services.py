@@ -17,11 +17,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.services import notification_send
 from assessments.models import Assessment
 from assessments.uploads import store_upload
 from certification import rules, selectors
@@ -616,19 +618,96 @@ def application_file_add(
 # --- applications: transitions ---------------------------------------------------------------
 
 
+def _notify_on_commit(application_id: int, event: str) -> None:
+    from certification.tasks import notify_application_event
+
+    transaction.on_commit(lambda: _safely_queue(notify_application_event, application_id, event))
+
+
+def _safely_queue(task: Any, *args: Any) -> None:
+    """Queue a task after commit. With the broker down, log it and carry on: the state change
+    is committed, and the sweep (checks) or nothing (notifications) makes up for it."""
+    try:
+        task.apply_async(
+            args=list(args),
+            retry=True,
+            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        )
+    except Exception:
+        logger.warning("could not queue %s%s", task.name, args, exc_info=True)
+
+
+NOTIFICATION_KEYS = {
+    "checked": "application-checked:{id}:{submission}",
+    "filed": "basic-filed:{id}",
+    "rejected": "filing-rejected:{id}",
+}
+
+
+def application_notify(*, application_id: int, event: str) -> int:
+    """Tell the people concerned about an application event. Idempotent per event.
+
+    checked: the enterprise's members (passed, or returned with the failed rules);
+    filed: the city bureau that a basic factory self-declared; rejected: the members.
+    """
+    application = (
+        Application.objects.select_related("factory__enterprise", "factory__city")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or event not in NOTIFICATION_KEYS:
+        return 0
+    factory = application.factory
+    members = User.objects.filter(memberships__enterprise=factory.enterprise, is_active=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        tier = application.get_tier_display()
+        if event == "checked":
+            recipients = members
+            failed = list(
+                CheckResult.objects.filter(
+                    application=application, submission=application.submission, passed=False
+                ).values_list("message_zh", flat=True)
+            )
+            if failed:
+                subject = _("%(tier)s application of %(factory)s returned") % {
+                    "tier": tier,
+                    "factory": factory.name,
+                }
+                body = "\n".join([_("The automated checks found:"), *failed])
+            else:
+                subject = _("%(tier)s application of %(factory)s passed its checks") % {
+                    "tier": tier,
+                    "factory": factory.name,
+                }
+                body = subject
+        elif event == "filed":
+            recipients = User.objects.filter(
+                role=Role.CITY_OFFICIAL, authority__city_id=factory.city_id, is_active=True
+            )
+            subject = _("Basic tier self-declared: %(factory)s") % {"factory": factory.name}
+            body = _("%(enterprise)s self-declared the basic tier for %(factory)s.") % {
+                "enterprise": factory.enterprise.name,
+                "factory": factory.name,
+            }
+        else:
+            recipients = members
+            reason = (
+                AuditEvent.objects.filter(application=application, action="reject_filing")
+                .values_list("reason", flat=True)
+                .last()
+            )
+            subject = _("Basic filing of %(factory)s rejected") % {"factory": factory.name}
+            body = _("Reason: %(reason)s") % {"reason": reason or ""}
+    key = NOTIFICATION_KEYS[event].format(id=application.pk, submission=application.submission)
+    return notification_send(recipients=recipients, key=key, subject=subject, body=body)
+
+
 def _enqueue_checks(application_id: int, submission: int) -> None:
     """Queue the checks after commit. If the broker is down the submission stays saved and
     the periodic sweep checks it later."""
     from certification.tasks import check_application
 
-    try:
-        check_application.apply_async(
-            args=[application_id, submission],
-            retry=True,
-            retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
-        )
-    except Exception:  # the broker is unreachable: the sweep will pick it up
-        logger.warning("could not queue checks for application %s", application_id, exc_info=True)
+    _safely_queue(check_application, application_id, submission)
 
 
 @transaction.atomic
@@ -689,6 +768,9 @@ def application_run_checks(*, application_id: int, submission: int) -> list[Chec
         failed = ", ".join(r.rule for r in results if not r.passed)
         _move(current, "checks_fail", None, reason=failed)
     current.save()
+    _notify_on_commit(current.pk, "checked")
+    if current.status == Application.Status.CERTIFIED:
+        _notify_on_commit(current.pk, "filed")
     return stored
 
 
@@ -776,6 +858,7 @@ def basic_declaration_reject(*, actor: User, application: Application, reason: s
         to_status=certificate.status,
         reason=reason,
     )
+    _notify_on_commit(application.pk, "rejected")
     return application
 
 

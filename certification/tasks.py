@@ -20,3 +20,9 @@ def sweep_unchecked_applications(limit: int = 200) -> int:
     """Check submitted applications left without results (for example while the broker was
     down). Safe to rerun."""
     return services.applications_check_unchecked(limit=limit)
+
+
+@shared_task(name="certification.notify_application_event", time_limit=60, soft_time_limit=50)
+def notify_application_event(application_id: int, event: str) -> int:
+    """Inbox and email messages about an application event. Idempotent per event."""
+    return services.application_notify(application_id=application_id, event=event)

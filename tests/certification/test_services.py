@@ -354,3 +354,41 @@ def test_a_factory_under_review_cannot_move_city(enterprise_user, applicant):
     assert info.value.code == "factory_locked" and "city" in info.value.fields
     applicant.refresh_from_db()
     assert applicant.city_id == "320500"
+
+
+def test_applicants_and_the_city_are_notified(
+    enterprise_user, applicant, media, suzhou_official, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+
+    returned = ready_basic(enterprise_user, applicant, media, level=1)
+    submit_and_check(enterprise_user, returned, django_capture_on_commit_callbacks)
+    note = Notification.objects.get(
+        recipient=enterprise_user, key__startswith="application-checked"
+    )
+    assert "退回" in note.subject or "returned" in note.subject
+    assert "成熟度1级" in note.body  # the failed rule's reason, in Chinese
+    assert (
+        not Notification.objects.filter(recipient=suzhou_official)
+        .exclude(key__startswith="enterprise-registered")
+        .exists()
+    )
+
+    other = mf.FactoryFactory()
+    mf.member_of(enterprise_user, other.enterprise)
+    certified = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, other, media),
+        django_capture_on_commit_callbacks,
+    )
+    assert Notification.objects.filter(
+        recipient=suzhou_official, key=f"basic-filed:{certified.pk}"
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.basic_declaration_reject(
+            actor=suzhou_official, application=certified, reason="材料不实"
+        )
+    rejected = Notification.objects.get(key=f"filing-rejected:{certified.pk}")
+    assert rejected.recipient == enterprise_user and "材料不实" in rejected.body
+    # Sending again changes nothing.
+    assert services.application_notify(application_id=certified.pk, event="rejected") == 0
