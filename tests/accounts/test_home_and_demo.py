@@ -118,3 +118,24 @@ def test_the_chinese_catalog_is_complete():
     assert not [e for e in entries if "#, fuzzy" in e]
     empty = [e for e in entries if e.rstrip().endswith('msgstr ""') or 'msgstr[0] ""\n' in e + "\n"]
     assert not empty, empty[:3]
+
+
+def test_sign_in_is_locked_after_repeated_failures(settings):
+    from django.core.cache import cache
+
+    from accounts.forms import _failure_key
+    from tests import model_factories as mf
+
+    settings.LOGIN_FAILURE_LIMIT = 3
+    key = _failure_key("target", "127.0.0.1")
+    cache.delete(key)
+    user = mf.UserFactory(username="target")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "target", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "target", "password": "pw-for-tests-1"})
+    assert response.status_code == 200 and "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    cache.delete(key)  # the lockout expires
+    response = client.post("/accounts/login/", {"username": "target", "password": "pw-for-tests-1"})
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
