@@ -38,6 +38,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 STRUCTURE_FILE = DATA_DIR / "maturity-model-2020.json"
 ILLUSTRATIVE_FILE = DATA_DIR / "illustrative-requirements-2020.json"
 ILLUSTRATIVE_VERSION_CODE = "GB/T 39116-2020 illustrative-2020"
+MAX_FILES_PER_REQUIREMENT = 10
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -371,6 +372,13 @@ def evidence_add(
     answer, _created = Answer.objects.get_or_create(
         assessment=assessment, requirement=requirement, defaults={"updated_by": actor}
     )
+    if answer.evidence.count() >= MAX_FILES_PER_REQUIREMENT:
+        raise DomainError(
+            _("A requirement holds at most %(count)d evidence files.")
+            % {"count": MAX_FILES_PER_REQUIREMENT},
+            code="too_many_files",
+            fields={"file": [_("Too many files.")]},
+        )
     evidence = Evidence(answer=answer, uploaded_by=actor)
     store_upload(evidence, upload)
     return evidence

@@ -53,6 +53,7 @@ from factories.selectors import enterprise_can_manage
 from regions.models import Authority, Province
 
 logger = logging.getLogger(__name__)
+MAX_FILES_PER_APPLICATION = 60
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCENARIOS_FILE = DATA_DIR / "scenarios-2025.json"
@@ -198,6 +199,8 @@ def _lock(application: Application) -> Application:
 def _move(application: Application, action: str, actor: User | None, reason: str = "") -> None:
     """Apply one transition of TRANSITIONS to a locked application and audit it."""
     transition = TRANSITIONS[action]
+    if (transition.who == "system") != (actor is None):
+        raise PermissionDenied(_("This step is taken by the portal itself, not by a person."))
     if application.status not in transition.sources:
         raise Conflict(
             _("This cannot be done while the application is %(status)s.")
@@ -594,6 +597,13 @@ def application_file_add(
     """Attach evidence to a claimed scenario or to a declaration (content-checked)."""
     application = _lock(application)
     _require_editable(actor, application)
+    if application.files.count() >= MAX_FILES_PER_APPLICATION:
+        raise DomainError(
+            _("An application holds at most %(count)d files.")
+            % {"count": MAX_FILES_PER_APPLICATION},
+            code="too_many_files",
+            fields={"file": [_("Too many files.")]},
+        )
     claim = answer = None
     if scenario:
         claim = application.claims.filter(scenario__code=scenario).first()

@@ -238,3 +238,24 @@ def test_publish_a_draft_version():
     with pytest.raises(DomainError):
         services.model_version_publish(version=version)
     assert ModelVersion.objects.get(pk=version.pk).status == ModelVersion.Status.DRAFT
+
+
+def test_evidence_files_per_requirement_are_capped(enterprise_user, draft, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    code = applicable_codes(draft)[0]
+    for n in range(services.MAX_FILES_PER_REQUIREMENT):
+        services.evidence_add(
+            actor=enterprise_user,
+            assessment=draft,
+            requirement_code=code,
+            upload=SimpleUploadedFile(f"{n}.pdf", PDF),
+        )
+    with pytest.raises(DomainError) as info:
+        services.evidence_add(
+            actor=enterprise_user,
+            assessment=draft,
+            requirement_code=code,
+            upload=SimpleUploadedFile("one-more.pdf", PDF),
+        )
+    assert info.value.code == "too_many_files"
+    assert Evidence.objects.count() == services.MAX_FILES_PER_REQUIREMENT
