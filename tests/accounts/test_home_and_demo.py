@@ -139,3 +139,23 @@ def test_sign_in_is_locked_after_repeated_failures(settings):
     cache.delete(key)  # the lockout expires
     response = client.post("/accounts/login/", {"username": "target", "password": "pw-for-tests-1"})
     assert response.status_code == 302 and client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_the_compiled_catalog_matches_the_source():
+    """django.mo is compiled from the current django.po (a stale .mo shows English)."""
+    import gettext
+    import re
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "locale/zh_Hans/LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as fh:
+        compiled = gettext.GNUTranslations(fh)
+    po = (folder / "django.po").read_text(encoding="utf-8")
+    single_line_ids = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', po, flags=re.M)
+    assert len(single_line_ids) > 300
+
+    def unescape(value: str) -> str:
+        return value.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
+
+    for msgid, msgstr in single_line_ids:
+        assert compiled.gettext(unescape(msgid)) == unescape(msgstr), msgid
