@@ -17,11 +17,12 @@ record which method scored them.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 METHOD = "gbt39117-2020-portal-v1"
 LEVELS = (1, 2, 3, 4, 5)
@@ -119,6 +120,22 @@ def answer_value(value: Any) -> float:
 
 def attains(level_score: float | None) -> bool:
     return level_score is not None and level_score >= THRESHOLD - EPSILON
+
+
+@overload
+def shown(value: float) -> float: ...
+
+
+@overload
+def shown(value: None) -> None: ...
+
+
+def shown(value: float | None) -> float | None:
+    """A score as shown to people: truncated to two decimals, never rounded up, so that a
+    level score of 0.7975 (not attained) reads 0.79, not 0.80."""
+    if value is None:
+        return None
+    return math.floor(value * 100 + EPSILON) / 100
 
 
 def _round(value: float) -> float:

@@ -21,6 +21,7 @@ from assessments.models import (
     Requirement,
     SubDomain,
 )
+from assessments.scoring import shown
 from config.errors import NotFound
 from factories.selectors import enterprise_can_manage, factory_scoped
 
@@ -286,9 +287,11 @@ def assessment_report(assessment: Assessment) -> Report:
             domain=s.domain.name,
             element=s.domain.element.name,
             weight=float(s.weight),
-            overall=result["subdomain_overall"][s.code],
-            by_level={int(k): v for k, v in result["subdomain_scores"].get(s.code, {}).items()},
-            previous=previous_overall.get(s.code),
+            overall=shown(result["subdomain_overall"][s.code]),
+            by_level={
+                int(k): shown(v) for k, v in result["subdomain_scores"].get(s.code, {}).items()
+            },
+            previous=shown(previous_overall.get(s.code)),
         )
         for s in subdomains
         if s.code in result["subdomain_overall"]
@@ -297,7 +300,7 @@ def assessment_report(assessment: Assessment) -> Report:
     for line in lines:
         domain_totals.setdefault(line.domain, []).append((line.weight, line.overall))
     domains = [
-        (name, round(sum(w * v for w, v in pairs) / sum(w for w, _ in pairs), 4))
+        (name, shown(sum(w * v for w, v in pairs) / sum(w for w, _ in pairs)))
         for name, pairs in domain_totals.items()
     ]
     gap_items = result.get("gap_to_next_level", [])
@@ -314,14 +317,15 @@ def assessment_report(assessment: Assessment) -> Report:
         assessment=assessment,
         levels=levels,
         level_names={level.number: level.name for level in levels},
-        level_scores={int(k): v for k, v in result["level_scores"].items()},
+        # Shown truncated to two decimals, like the stored overall score (see scoring.shown).
+        level_scores={int(k): shown(v) for k, v in result["level_scores"].items()},
         attained_levels=result["attained_levels"],
         maturity_level=maturity,
         maturity_name=maturity_level.name if maturity_level else _("Below level 1"),
         maturity_name_zh=maturity_level.name_zh if maturity_level else "未达到一级",
         maturity_name_en=maturity_level.name_en if maturity_level else "Below level 1",
         next_level=maturity + 1 if maturity < 5 else None,
-        overall_score=result["overall_score"],
+        overall_score=shown(result["overall_score"]),
         subdomains=lines,
         domains=domains,
         weakest=sorted(lines, key=lambda line: (line.overall, line.code))[:5],

@@ -336,7 +336,9 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
     if form.cleaned_data.get("score"):
         posted["score"] = form.cleaned_data["score"]
     if "note" in request.POST:
-        posted["note"] = form.cleaned_data.get("note", "")
+        # A note the form refused goes to the service as typed: it says what is wrong, and the
+        # saved note is never replaced by an empty one.
+        posted["note"] = form.cleaned_data.get("note", request.POST["note"])
     errors: dict[str, list[str]] = {}
     try:
         services.assessment_answers_save(
@@ -420,6 +422,10 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file to a requirement (a normal multipart POST, not htmx)."""
     assessment = selectors.assessment_get_for(request.user, pk)
+    decision = selectors.assessment_can_edit(request.user, assessment)
+    if not decision:
+        messages.error(request, decision.reason)
+        return redirect("assessment-report", pk=assessment.pk)
     form = EvidenceForm(request.POST, request.FILES)
     code = request.POST.get("requirement", "")
     if not form.is_valid():

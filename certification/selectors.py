@@ -118,6 +118,29 @@ def application_can_edit(user: AnyUser, application: Application) -> Decision:
     return enterprise_can_manage(user, application.factory.enterprise)
 
 
+def filing_reviewer(user: AnyUser, application: Application) -> Decision:
+    """Is this user the city bureau a basic filing went to (the certificate's authority, even
+    if the factory has moved since)?"""
+    filed_with = (
+        Certificate.objects.filter(application=application)
+        .values_list("authority__city_id", flat=True)
+        .first()
+    ) or application.factory.city_id
+    authority = getattr(user, "authority", None)
+    if getattr(user, "role", None) != "city_official" or authority is None:
+        return Decision(False, _("Only the bureau the filing went to can review it."))
+    if authority.city_id != filed_with:
+        return Decision(False, _("Only the bureau the filing went to can review it."))
+    return Decision(True)
+
+
+def application_can_reject(user: AnyUser, application: Application) -> Decision:
+    """May this user reject the application's basic filing now?"""
+    if application.tier != Tier.BASIC or application.status != Application.Status.CERTIFIED:
+        return Decision(False, _("Only a self-declared basic filing can be rejected."))
+    return filing_reviewer(user, application)
+
+
 def certificate_list_for(user: AnyUser) -> QuerySet[Certificate]:
     """Certificates in scope. (The public registry, a later feature, shows every certificate.)"""
     qs = Certificate.objects.select_related("factory__enterprise", "factory__city", "authority")

@@ -841,12 +841,10 @@ def basic_declaration_reject(*, actor: User, application: Application, reason: s
     application = _lock(application)
     if application.tier != Tier.BASIC:
         raise Conflict(_("Only basic-tier declarations are filed with the city."), code="not_basic")
+    decision = selectors.filing_reviewer(actor, application)
+    if not decision:
+        raise PermissionDenied(decision.reason)
     certificate = Certificate.objects.select_for_update().filter(application=application).first()
-    # The bureau the filing went to reviews it, even if the factory has moved since.
-    filed_with = certificate.authority.city_id if certificate else application.factory.city_id
-    authority = actor.authority
-    if actor.role != Role.CITY_OFFICIAL or authority is None or authority.city_id != filed_with:
-        raise PermissionDenied(_("Only the bureau the filing went to can review it."))
     reason = (reason or "").strip()
     if not reason:
         message = _("Give the reason for the rejection.")

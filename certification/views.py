@@ -97,6 +97,7 @@ ACTION_LABELS = {
     "reject_filing": gettext_lazy("Filing rejected by the city"),
     "issue": gettext_lazy("Certificate issued"),
     "revoke": gettext_lazy("Certificate revoked"),
+    "supersede": gettext_lazy("Certificate superseded by a newer one"),
     "suspend": gettext_lazy("Certificate suspended"),
     "reinstate": gettext_lazy("Certificate reinstated"),
 }
@@ -214,7 +215,9 @@ def application_campaign_options(request: HttpRequest) -> HttpResponse:
     tier = request.GET.get("tier", "")
     chosen = request.GET.get("factory", "")
     factories = list(
-        pages.factories_for_applying(user).filter(pk=int(chosen) if chosen.isdigit() else 0)
+        pages.factories_for_applying(user).filter(
+            pk=int(chosen) if chosen.isascii() and chosen.isdigit() else 0
+        )
     )
     form = _create_form(request, user)
     campaign_field = form.fields["campaign"]
@@ -716,6 +719,10 @@ def _step_review(request: HtmxHttpRequest, application: Application) -> HttpResp
 def application_file_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Attach a file to a claimed scenario or a declaration (a normal multipart POST)."""
     application = selectors.application_get_for(request.user, pk)
+    decision = selectors.application_can_edit(request.user, application)
+    if not decision:
+        messages.error(request, decision.reason)
+        return redirect("application-detail", pk=application.pk)
     scenario = request.POST.get("scenario", "").strip()
     declaration = request.POST.get("declaration", "").strip()
     step = "scenarios" if scenario else "declarations"
@@ -781,14 +788,7 @@ def application_file(request: HttpRequest, pk: int) -> FileResponse:
 
 
 def _can_reject(user: User, application: Application) -> bool:
-    authority = user.authority
-    return (
-        user.role == Role.CITY_OFFICIAL
-        and authority is not None
-        and authority.city_id == application.factory.city_id
-        and application.tier == Tier.BASIC
-        and application.status == Application.Status.CERTIFIED
-    )
+    return bool(selectors.application_can_reject(user, application))
 
 
 def _render_detail(

@@ -77,3 +77,35 @@ def test_enterprise_filter_does_not_reveal_other_enterprises(enterprise_user):
     missing = client.get("/api/v1/factories/", {"enterprise": 999999})
     assert seen.status_code == missing.status_code == 200
     assert seen.json()["count"] == missing.json()["count"] == 0
+
+
+def test_nul_characters_are_refused_up_front(client_and_draft, client):
+    api, _draft, _factory = client_and_draft
+    response = api.get("/api/v1/factories/", {"search": "a\x00b"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    user = mf.UserFactory()
+    client.force_login(user)
+    assert client.get("/enterprises/", {"q": "a\x00b"}).status_code == 400
+    response = client.post("/enterprises/register/", {"name": "x\x00"})
+    assert response.status_code == 400
+
+
+def test_odd_digits_in_the_campaign_options_do_not_crash(enterprise_user, client):
+    client.force_login(enterprise_user)
+    response = client.get("/applications/new/campaigns/", {"factory": "²", "tier": "advanced"})
+    assert response.status_code == 200
+
+
+def test_an_official_posting_evidence_is_sent_back_not_shown_the_form(jiangsu_official, client):
+    from assessments import services as assessment_services
+    from tests.assessments.conftest import answer_all
+
+    member = mf.UserFactory()
+    factory = mf.FactoryFactory()
+    mf.member_of(member, factory.enterprise)
+    assessment = assessment_services.assessment_start(actor=member, factory=factory)
+    answer_all(assessment, member)
+    assessment_services.assessment_submit(actor=member, assessment=assessment)
+    client.force_login(jiangsu_official)
+    response = client.post(f"/assessments/{assessment.pk}/evidence/", {"requirement": "data.2.1"})
+    assert response.status_code == 302 and response.url.endswith("/report/")

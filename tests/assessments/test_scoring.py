@@ -229,3 +229,12 @@ def test_full_illustrative_set_scores_quickly():
     result = score(spec, values)
     assert time.perf_counter() - start < 0.5
     assert result.maturity_level == 5 and result.overall_score == 5.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.7975, 0.79), (0.8, 0.8), (2.7999, 2.79), (3.61, 3.61), (5.0, 5.0), (0.0, 0.0)],
+)
+def test_scores_are_shown_truncated_never_rounded_up(value, expected):
+    assert scoring.shown(value) == expected
+    assert scoring.shown(None) is None

@@ -259,3 +259,25 @@ def test_evidence_files_per_requirement_are_capped(enterprise_user, draft, setti
         )
     assert info.value.code == "too_many_files"
     assert Evidence.objects.count() == services.MAX_FILES_PER_REQUIREMENT
+
+
+def test_the_report_shows_the_stored_truncated_score(enterprise_user, draft):
+    from assessments.selectors import assessment_report
+
+    codes = applicable_codes(draft)
+    # Levels 1-2 met; level 3 mixed so that its score has more than two decimals.
+    answer_all(
+        draft,
+        enterprise_user,
+        value_for=lambda c: 1 if level_of(c) <= 2 else (0.8 if c.endswith(".1") else 0.5),
+    )
+    submitted = services.assessment_submit(actor=enterprise_user, assessment=draft)
+    raw = submitted.result["overall_score"]
+    report = assessment_report(submitted)
+    assert report.overall_score == float(submitted.overall_score)
+    assert report.overall_score <= raw < report.overall_score + 0.01
+    assert all(
+        score is None or score == int(score * 100 + 1e-9) / 100
+        for score in report.level_scores.values()
+    )
+    assert codes  # the model has requirements at every level
