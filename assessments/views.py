@@ -373,8 +373,10 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
         )
     answered, total = selectors.assessment_progress(assessment)
     subdomain = _subdomain_view(sub, english=english)
-    # htmx swaps only 2xx responses, so a refused answer comes back as 200 with its error.
-    return render(
+    # htmx swaps only 2xx responses, so a refused answer comes back as 200 with its error, and
+    # replaces the row to show it. A saved answer replaces only the row's status marks: the
+    # inputs stay as they are, so text typed while the request was on its way is not lost.
+    response = render(
         request,
         "assessments/answer_response.html",
         {
@@ -385,6 +387,11 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
             "total": total,
         },
     )
+    if not errors:
+        # Requirement codes hold dots, so the element is found by attribute, not by "#id".
+        response["HX-Retarget"] = f'[id="req-status-{code}"]'
+        response["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @login_required

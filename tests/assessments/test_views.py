@@ -98,7 +98,9 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
     )
     fragment = response.content.decode()
     assert response.status_code == 200 and "<html" not in fragment
-    assert f'id="req-{by_htmx}"' in fragment and "Saved" in fragment
+    # Only the row's status marks are replaced: inputs being typed into are left alone.
+    assert response["HX-Retarget"] == f'[id="req-status-{by_htmx}"]' and "Saved" in fragment
+    assert 'name="note"' not in fragment
     assert 'id="assessment-progress"' in fragment and 'hx-swap-oob="true"' in fragment
     assert f"{len(codes) - 2} of {len(codes)} requirements answered" in fragment
 
