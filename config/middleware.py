@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode, urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
@@ -55,3 +57,29 @@ class DomainErrorMiddleware:
             {"message": str(exception.message), "status": exception.status},
             status=exception.status,
         )
+
+
+class HtmxLoginRedirectMiddleware:
+    """When a session has expired, an htmx request would get the login page swapped into a
+    fragment of the page. Answer it with HX-Redirect instead, so the browser goes to the login
+    page as a whole (and comes back to the page the user was on)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        location = response.get("Location", "")
+        login = resolve_url(settings.LOGIN_URL)
+        if (
+            request.headers.get("HX-Request")
+            and response.status_code == 302
+            and location.startswith(login)
+        ):
+            current = request.headers.get("HX-Current-URL", "")
+            page = urlsplit(current)
+            target = f"{login}?{urlencode({'next': page.path})}" if current else location
+            redirect = HttpResponse(status=204)
+            redirect["HX-Redirect"] = target
+            return redirect
+        return response

@@ -109,3 +109,14 @@ def test_an_official_posting_evidence_is_sent_back_not_shown_the_form(jiangsu_of
     client.force_login(jiangsu_official)
     response = client.post(f"/assessments/{assessment.pk}/evidence/", {"requirement": "data.2.1"})
     assert response.status_code == 302 and response.url.endswith("/report/")
+
+
+def test_an_expired_session_sends_htmx_to_the_login_page_as_a_whole(client):
+    response = client.post(
+        "/assessments/1/answers/data.2.1/",
+        {"score": "1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/assessments/1/",
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fassessments%2F1%2F"
