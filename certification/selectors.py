@@ -147,6 +147,20 @@ def certificate_list_for(user: AnyUser) -> QuerySet[Certificate]:
     return factory_scoped(qs, scope_for(user))
 
 
+def campaign_tiers_for(user: AnyUser) -> list[str]:
+    """The tiers this user may open campaigns for: a provincial industry and IT department
+    advanced ones for its province; MIIT excellent and leading ones."""
+    authority = getattr(user, "authority", None)
+    role = getattr(user, "role", None)
+    if authority is None or authority.kind != "industry_it":
+        return []
+    if role in ("provincial_official", "platform_admin") and authority.level == "province":
+        return [Tier.ADVANCED]
+    if role in ("miit_reviewer", "platform_admin") and authority.level == "national":
+        return [Tier.EXCELLENT, Tier.LEADING]
+    return []
+
+
 def campaign_list() -> QuerySet[Campaign]:
     """Campaigns are public information: who accepts which tier when."""
     return Campaign.objects.select_related("authority__province", "tier_edition")

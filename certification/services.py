@@ -255,12 +255,10 @@ def campaign_open(
     authority = actor.authority
     if tier == Tier.BASIC:
         raise DomainError(_("The basic tier is accepted all year; it has no campaigns."))
-    needed = "province" if tier == Tier.ADVANCED else "national"
-    allowed_roles = {Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER, Role.PLATFORM_ADMIN}
-    if authority is None or authority.level != needed or actor.role not in allowed_roles:
+    if tier not in selectors.campaign_tiers_for(actor) or authority is None:
         raise PermissionDenied(
             _("Campaigns for this tier are opened by the provincial departments.")
-            if needed == "province"
+            if tier == Tier.ADVANCED
             else _("Campaigns for this tier are opened by MIIT.")
         )
     edition = selectors.tier_edition_current()

@@ -806,7 +806,8 @@ def _render_detail(
         "application": application,
         "is_member": is_member,
         "can_edit": is_member and application.is_editable,
-        "can_withdraw": is_member and application.status in Application.OPEN_STATUSES,
+        "can_withdraw": is_member
+        and application.status in services.TRANSITIONS["withdraw"].sources,
         "can_reject": _can_reject(user, application),
         "checks": _rule_rows(selectors.application_checks(application)),
         "claims": claims,
@@ -1011,15 +1012,8 @@ def basic_filings(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign_tiers(user: User) -> list[tuple[str, Any]]:
-    """The tiers this user may open campaigns for (none: no form)."""
-    authority = user.authority
-    if user.role not in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER) or authority is None:
-        return []
-    if authority.level == "province":
-        return [(Tier.ADVANCED.value, Tier.ADVANCED.label)]
-    if authority.level == "national":
-        return [(t.value, t.label) for t in (Tier.EXCELLENT, Tier.LEADING)]
-    return []
+    """The tiers this user may open campaigns for, as form choices (none: no form)."""
+    return [(tier, Tier(tier).label) for tier in selectors.campaign_tiers_for(user)]
 
 
 @login_required
