@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel
@@ -23,6 +22,7 @@ from assessments.models import (
 )
 from assessments.scoring import shown
 from config.errors import NotFound
+from config.i18n import english_active
 from factories.selectors import enterprise_can_manage, factory_scoped
 
 
@@ -305,7 +305,7 @@ def assessment_report(assessment: Assessment) -> Report:
     ]
     gap_items = result.get("gap_to_next_level", [])
     texts = {
-        code: zh if _is_chinese() else (en or zh)
+        code: (en or zh) if english_active() else zh
         for code, zh, en in Requirement.objects.filter(
             version=assessment.version, code__in=[g["requirement"] for g in gap_items]
         ).values_list("code", "text_zh", "text_en")
@@ -341,10 +341,6 @@ def assessment_report(assessment: Assessment) -> Report:
         ],
         previous=previous,
     )
-
-
-def _is_chinese() -> bool:
-    return not (get_language() or "zh-hans").startswith("en")
 
 
 def evidence_get_for(user: AnyUser, pk: Any) -> Evidence:

@@ -20,7 +20,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
@@ -31,6 +30,7 @@ from assessments import charts, scoring, selectors, services
 from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
 from assessments.models import ANSWER_CHOICES, Assessment, Evidence
 from config.errors import Conflict, DomainError, NotFound
+from config.i18n import english_active
 from factories.models import Industry
 from factories.selectors import factory_get_for, factory_list_for
 
@@ -39,10 +39,6 @@ PAGE_SIZE = 50
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _english() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
 
 
 def _value_text(value: Decimal | float) -> str:
@@ -227,7 +223,7 @@ def _subdomain_view(
 def _questionnaire_view(
     groups: list[selectors.ElementGroup], *, saved: str | None = None
 ) -> list[ElementView]:
-    english = _english()
+    english = english_active()
     return [
         ElementView(
             name=group.name,
@@ -263,7 +259,7 @@ def _notice(assessment: Assessment) -> str:
     version = assessment.version
     if not version.illustrative:
         return ""
-    return (version.notice_en or version.notice_zh) if _english() else version.notice_zh
+    return (version.notice_en or version.notice_zh) if english_active() else version.notice_zh
 
 
 def _industry_type_label(assessment: Assessment) -> str:
@@ -360,7 +356,7 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
         return HttpResponseRedirect(_detail_url(assessment, code, saved=True))
     groups = selectors.assessment_questionnaire(assessment)
     sub, row = _find(groups, code)
-    english = _english()
+    english = english_active()
     row_view = (
         _row_view(row, english=english, posted=posted, errors=errors)
         if errors
@@ -465,7 +461,7 @@ def _evidence_refused(
     )
     groups = selectors.assessment_questionnaire(assessment)
     _sub, row = _find(groups, code)
-    row_view = _row_view(row, english=_english())
+    row_view = _row_view(row, english=english_active())
     row_view.errors = {"file": [reason]}
     return _render_detail(
         request, assessment, status=400, row_override=(code, row_view), groups=groups

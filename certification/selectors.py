@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel
@@ -28,6 +27,7 @@ from certification.models import (
     TierConditionsEdition,
 )
 from config.errors import NotFound
+from config.i18n import english_active
 from factories.models import CultivationPoolEntry, Factory
 from factories.selectors import enterprise_can_manage, factory_scoped
 
@@ -326,7 +326,7 @@ def factory_tier_path(factory: Factory, today: date) -> TierPath:
         rule = tier_rule_from(condition)
         campaign = campaign_facts(campaign_open_for(factory, condition.tier, today))
         checks = rules.evaluate_eligibility(rule, snapshot, facts, campaign, today)
-        language = 1 if _english() else 0
+        language = 1 if english_active() else 0
         steps.append(
             TierStep(
                 tier=condition.tier,
@@ -345,10 +345,6 @@ def factory_tier_path(factory: Factory, today: date) -> TierPath:
         maturity_level=assessment.maturity_level if assessment else None,
         steps=steps,
     )
-
-
-def _english() -> bool:
-    return (get_language() or "").startswith("en")
 
 
 def application_checks(application: Application) -> QuerySet[CheckResult]:

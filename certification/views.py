@@ -16,8 +16,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.middleware import HtmxDetails
 
@@ -51,6 +51,7 @@ from certification.models import (
 )
 from config.errors import Conflict, DomainError, NotFound, PermissionDenied
 from config.html import form_add_domain_error
+from config.i18n import english_active
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage, factory_get_for
 
@@ -59,10 +60,6 @@ PAGE_SIZE = 50
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _english() -> bool:
-    return (get_language() or "zh-hans").startswith("en")
 
 
 def _redirect(request: HttpRequest, url: str) -> HttpResponse:
@@ -117,7 +114,7 @@ class RuleRow:
 
 def _rule_rows(results: Any) -> list[RuleRow]:
     """Rule results (stored CheckResults or fresh RuleResults) in the active language."""
-    english = _english()
+    english = english_active()
     return [
         RuleRow(
             rule=result.rule,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from config.i18n import english_active
 
 
 class BilingualName(models.Model):
@@ -20,8 +21,7 @@ class BilingualName(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language (Chinese unless English is active)."""
-        language = get_language() or "zh-hans"
-        return self.name_en if language.startswith("en") else self.name_zh
+        return self.name_en if english_active() else self.name_zh
 
 
 class Province(BilingualName):
