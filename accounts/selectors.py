@@ -24,10 +24,6 @@ class Scope:
     province_code: str | None = None
     city_code: str | None = None
 
-    @property
-    def is_national(self) -> bool:
-        return self.level == ScopeLevel.NATIONAL
-
 
 NO_SCOPE = Scope(level=ScopeLevel.ASSIGNMENTS)
 

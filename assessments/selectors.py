@@ -59,10 +59,6 @@ def model_spec_for(version: ModelVersion, industry_type: str) -> scoring.ModelSp
     return spec
 
 
-def model_version_in_use(version: ModelVersion) -> bool:
-    return Assessment.objects.filter(version=version).exists()
-
-
 def assessment_list_for(user: AnyUser) -> QuerySet[Assessment]:
     """Assessments the user may see.
 
@@ -128,17 +124,6 @@ def assessment_progress(assessment: Assessment) -> tuple[int, int]:
         assessment=assessment, score__isnull=False, requirement__code__in=applicable
     ).count()
     return answered, len(applicable)
-
-
-def assessment_missing_codes(assessment: Assessment) -> list[str]:
-    """Applicable requirements without an answer, in the model's order."""
-    spec = model_spec_for(assessment.version, assessment.industry_type)
-    answered = set(
-        Answer.objects.filter(assessment=assessment, score__isnull=False).values_list(
-            "requirement__code", flat=True
-        )
-    )
-    return [r.code for r in spec.applicable_requirements() if r.code not in answered]
 
 
 @dataclass(frozen=True)

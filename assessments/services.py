@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import json
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from assessments.models import (
 )
 from assessments.selectors import model_spec_for, model_version_current
 from assessments.uploads import store_upload
+from config.data import read_json_file
 from config.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
@@ -39,11 +39,6 @@ STRUCTURE_FILE = DATA_DIR / "maturity-model-2020.json"
 ILLUSTRATIVE_FILE = DATA_DIR / "illustrative-requirements-2020.json"
 ILLUSTRATIVE_VERSION_CODE = "GB/T 39116-2020 illustrative-2020"
 MAX_FILES_PER_REQUIREMENT = 10
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 @transaction.atomic
@@ -144,8 +139,8 @@ def maturity_model_load_reference() -> int:
         return 0
     model_version_create(
         code=ILLUSTRATIVE_VERSION_CODE,
-        structure=_read_json(STRUCTURE_FILE),
-        requirement_set=_read_json(ILLUSTRATIVE_FILE),
+        structure=read_json_file(STRUCTURE_FILE),
+        requirement_set=read_json_file(ILLUSTRATIVE_FILE),
         publish=True,
         illustrative=True,
     )

@@ -9,7 +9,6 @@ transitions are listed in TRANSITIONS.
 from __future__ import annotations
 
 import calendar
-import json
 import logging
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +46,7 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
+from config.data import read_json_file
 from config.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
@@ -58,11 +58,6 @@ MAX_FILES_PER_APPLICATION = 60
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCENARIOS_FILE = DATA_DIR / "scenarios-2025.json"
 TIER_CONDITIONS_FILE = DATA_DIR / "tier-conditions-2025.json"
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
 
 
 @transaction.atomic
@@ -153,12 +148,12 @@ def certification_load_reference() -> int:
     """Create the 2025 scenario catalogue and tier conditions editions once. Idempotent:
     existing editions are never edited in place. Returns the number of editions created."""
     created = 0
-    scenarios = _read_json(SCENARIOS_FILE)
+    scenarios = read_json_file(SCENARIOS_FILE)
     catalogue = ScenarioCatalogue.objects.filter(edition=scenarios["edition"]).first()
     if catalogue is None:
         catalogue = scenario_catalogue_create(data=scenarios)
         created += 1
-    conditions = _read_json(TIER_CONDITIONS_FILE)
+    conditions = read_json_file(TIER_CONDITIONS_FILE)
     if not TierConditionsEdition.objects.filter(edition=conditions["edition"]).exists():
         tier_conditions_create(data=conditions, catalogue=catalogue)
         created += 1

@@ -93,10 +93,3 @@ def enterprise_can_manage(user: AnyUser, enterprise: Enterprise) -> Decision:
     if Membership.objects.filter(user=user, enterprise=enterprise).exists():
         return Decision(True)
     return Decision(False, _("Only members of this enterprise can change its data."))
-
-
-def enterprises_managed_by(user: AnyUser) -> QuerySet[Enterprise]:
-    """The enterprises this user can register factories for."""
-    if not isinstance(user, User):
-        return Enterprise.objects.none()
-    return Enterprise.objects.filter(memberships__user=user).order_by("name")

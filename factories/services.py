@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import notification_send
+from config.data import read_json_file
 from config.errors import Conflict, DomainError, PermissionDenied
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
@@ -252,5 +252,5 @@ def cultivation_pool_add(
 def industries_load_reference() -> int:
     """Load the GB/T 4754-2017 manufacturing divisions. Idempotent; returns rows written."""
     path = Path(__file__).resolve().parent / "data" / "industries.json"
-    rows = json.loads(path.read_text(encoding="utf-8"))["industries"]
+    rows = read_json_file(path)["industries"]
     return reference_rows_sync(Industry, "code", rows)

@@ -41,10 +41,6 @@ class Province(BilingualName):
         verbose_name = _("province")
         verbose_name_plural = _("provinces")
 
-    @property
-    def division_code(self) -> str:
-        return f"{self.code}0000"
-
 
 class City(BilingualName):
     """A prefecture-level unit (or a province-administered county-level city)."""

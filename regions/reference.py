@@ -6,10 +6,11 @@ validators use this module so that checking a code costs no query.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from config.data import read_json_file
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DIVISIONS_FILE = DATA_DIR / "divisions.json"
@@ -17,9 +18,7 @@ DIVISIONS_FILE = DATA_DIR / "divisions.json"
 
 @lru_cache(maxsize=1)
 def divisions() -> dict[str, Any]:
-    with DIVISIONS_FILE.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
+    return read_json_file(DIVISIONS_FILE)
 
 
 @lru_cache(maxsize=1)
