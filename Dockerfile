@@ -18,11 +18,14 @@ WORKDIR /app
 # .venv/ and db.sqlite3 never end up in the image.
 COPY pyproject.toml manage.py ./
 COPY config/ config/
+COPY core/ core/
 COPY accounts/ accounts/
 COPY regions/ regions/
 COPY factories/ factories/
 COPY assessments/ assessments/
 COPY certification/ certification/
+COPY dashboard/ dashboard/
+COPY demo/ demo/
 COPY templates/ templates/
 COPY locale/ locale/
 

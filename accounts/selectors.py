@@ -43,7 +43,7 @@ def acting_user(request: Any) -> User:
     """The signed-in user of a request (views and endpoints require authentication first)."""
     user = request.user
     if not isinstance(user, User) or not user.is_authenticated:
-        from config.errors import PermissionDenied
+        from core.errors import PermissionDenied
 
         raise PermissionDenied(_("Please sign in."), code="not_authenticated")
     return user

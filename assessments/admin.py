@@ -22,8 +22,8 @@ from assessments.models import (
     Requirement,
     SubDomain,
 )
-from config.admin_base import ReadOnlyAdmin
-from config.errors import DomainError
+from core.admin_base import ReadOnlyAdmin
+from core.errors import DomainError
 
 
 def _published(version: ModelVersion | None) -> bool:

@@ -21,8 +21,8 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
-from config.api import int_param
-from config.errors import DomainError
+from core.api import int_param
+from core.errors import DomainError
 from factories.selectors import factory_get_for
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 INDUSTRY_TYPES = ("discrete", "process")
 LEVELS = range(1, 6)

@@ -21,8 +21,8 @@ from assessments.models import (
     SubDomain,
 )
 from assessments.scoring import shown
-from config.errors import NotFound
-from config.i18n import english_active
+from core.errors import NotFound
+from core.i18n import english_active
 from factories.selectors import enterprise_can_manage, factory_scoped
 
 

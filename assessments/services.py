@@ -29,8 +29,8 @@ from assessments.models import (
 )
 from assessments.selectors import model_spec_for, model_version_current
 from assessments.uploads import store_upload
-from config.data import read_json_file
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.data import read_json_file
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
 

@@ -9,7 +9,7 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 # Content type -> what users call it. Old binary Word (.doc) files share the OLE container
 # with other formats and cannot be told apart by content reliably, so they are not accepted;

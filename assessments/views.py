@@ -29,8 +29,8 @@ from accounts.selectors import acting_user, scope_for
 from assessments import charts, scoring, selectors, services
 from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
 from assessments.models import ANSWER_CHOICES, Assessment, Evidence
-from config.errors import Conflict, DomainError, NotFound
-from config.i18n import english_active
+from core.errors import Conflict, DomainError, NotFound
+from core.i18n import english_active
 from factories.models import Industry
 from factories.selectors import factory_get_for, factory_list_for
 

@@ -28,8 +28,8 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
-from config.admin_base import ReadOnlyAdmin
-from config.errors import DomainError
+from core.admin_base import ReadOnlyAdmin
+from core.errors import DomainError
 
 
 class CatalogueLockedAdmin(admin.ModelAdmin):

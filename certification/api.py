@@ -20,8 +20,8 @@ from accounts.selectors import acting_user
 from assessments.models import Assessment
 from certification import rules, selectors, services
 from certification.models import Application, Campaign, Certificate, Tier
-from config.api import int_param, int_value, object_body
-from config.errors import DomainError
+from core.api import int_param, int_value, object_body
+from core.errors import DomainError
 from factories.selectors import factory_get_for
 
 

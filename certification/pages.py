@@ -32,7 +32,7 @@ from certification.models import (
     Stage,
     Tier,
 )
-from config.errors import NotFound
+from core.errors import NotFound
 from factories.models import Factory
 from factories.selectors import factory_list_for
 

@@ -26,8 +26,8 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
-from config.errors import NotFound
-from config.i18n import english_active
+from core.errors import NotFound
+from core.i18n import english_active
 from factories.models import CultivationPoolEntry, Factory
 from factories.selectors import enterprise_can_manage, factory_scoped
 

@@ -46,8 +46,8 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
-from config.data import read_json_file
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.data import read_json_file
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
 from regions.models import Authority, Province

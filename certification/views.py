@@ -49,9 +49,9 @@ from certification.models import (
     ScenarioClaim,
     Tier,
 )
-from config.errors import Conflict, DomainError, NotFound, PermissionDenied
-from config.html import form_add_domain_error
-from config.i18n import english_active
+from core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from core.html import form_add_domain_error
+from core.i18n import english_active
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage, factory_get_for
 

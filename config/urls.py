@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from config.views import home
+from dashboard.views import home
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

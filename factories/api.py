@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import acting_user
-from config.errors import DomainError
+from core.errors import DomainError
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
 from factories.validators import normalize_uscc, validate_uscc

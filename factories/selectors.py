@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, Scope, scope_for
-from config.errors import NotFound
+from core.errors import NotFound
 from factories.models import Enterprise, Factory, Membership
 
 

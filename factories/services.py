@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import notification_send
-from config.data import read_json_file
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.data import read_json_file
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
 from factories.validators import normalize_uscc

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import acting_user, is_enterprise_user
-from config.errors import DomainError
-from config.html import form_add_domain_error
+from core.errors import DomainError
+from core.html import form_add_domain_error
 from factories import selectors, services
 from factories.forms import EnterpriseForm, EnterpriseRegisterForm, FactoryForm
 

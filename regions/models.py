@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.i18n import english_active
+from core.i18n import english_active
 
 
 class BilingualName(models.Model):

@@ -4,10 +4,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from accounts.management.commands.seed_demo import DEMO_ASSESSMENTS, DEMO_PASSWORD, DEMO_USERS
 from accounts.models import User
 from assessments.models import Assessment
 from certification.models import Application, Certificate
+from demo.management.commands.seed_demo import DEMO_ASSESSMENTS, DEMO_PASSWORD, DEMO_USERS
 from factories.models import CultivationPoolEntry, Enterprise
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import pytest
 from accounts.models import Role, ScopeLevel
 from accounts.selectors import scope_for
 from accounts.services import user_create
-from config.errors import DomainError
+from core.errors import DomainError
 from regions.models import Authority
 from tests import model_factories as mf
 

@@ -11,7 +11,7 @@ from accounts.models import Role
 from assessments import services
 from assessments.models import Answer, Assessment, Evidence, ModelVersion
 from assessments.services import add_months
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Industry
 from tests import model_factories as mf
 from tests.assessments.conftest import answer_all, applicable_codes, level_of

@@ -15,7 +15,7 @@ from certification.models import (
     CheckResult,
     ScenarioClaim,
 )
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories.services import cultivation_pool_add
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, ready_basic, submitted_assessment

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Notification, Role
-from config.errors import Conflict, DomainError, PermissionDenied
+from core.errors import Conflict, DomainError, PermissionDenied
 from factories import services
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from regions.models import City

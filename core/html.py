@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:

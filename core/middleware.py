@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
-from config.errors import DomainError
+from core.errors import DomainError
 
 
 class RejectNullCharactersMiddleware:

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    """Helpers every app builds on: the domain error type, the API and HTML error paths,
+    middleware, reading committed data files, the active language. No models."""
+
+    name = "core"
+    verbose_name = _("Core")
