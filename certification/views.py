@@ -49,6 +49,7 @@ from certification.models import (
     ScenarioClaim,
     Tier,
 )
+from certification.services.transitions import TRANSITIONS
 from core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from core.html import form_add_domain_error
 from core.i18n import english_active
@@ -803,8 +804,7 @@ def _render_detail(
         "application": application,
         "is_member": is_member,
         "can_edit": is_member and application.is_editable,
-        "can_withdraw": is_member
-        and application.status in services.TRANSITIONS["withdraw"].sources,
+        "can_withdraw": is_member and application.status in TRANSITIONS["withdraw"].sources,
         "can_reject": _can_reject(user, application),
         "checks": _rule_rows(selectors.application_checks(application)),
         "claims": claims,

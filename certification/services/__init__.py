@@ -1,0 +1,50 @@
+"""Writes for certification, one module per sub-domain. The public services are re-exported
+here, so callers write ``services.application_submit(...)`` whatever module holds it."""
+
+from certification.services.campaigns import campaign_open
+from certification.services.certificates import basic_declaration_reject
+from certification.services.checks import (
+    application_run_checks,
+    application_submit,
+    application_withdraw,
+    applications_check_unchecked,
+)
+from certification.services.drafting import (
+    MAX_FILES_PER_APPLICATION,
+    application_claims_set,
+    application_create,
+    application_declarations_set,
+    application_file_add,
+    application_indicators_set,
+    application_update,
+)
+from certification.services.notifications import application_notify
+from certification.services.reference import (
+    catalogue_in_use,
+    certification_load_reference,
+    edition_in_use,
+    tier_conditions_copy,
+    tier_conditions_publish,
+)
+
+__all__ = [
+    "MAX_FILES_PER_APPLICATION",
+    "application_claims_set",
+    "application_create",
+    "application_declarations_set",
+    "application_file_add",
+    "application_indicators_set",
+    "application_notify",
+    "application_run_checks",
+    "application_submit",
+    "application_update",
+    "application_withdraw",
+    "applications_check_unchecked",
+    "basic_declaration_reject",
+    "campaign_open",
+    "catalogue_in_use",
+    "certification_load_reference",
+    "edition_in_use",
+    "tier_conditions_copy",
+    "tier_conditions_publish",
+]
