@@ -5,12 +5,10 @@ from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView
 from assessments.api import AssessmentViewSet, FactoryAssessmentList
-from certification.api import (
-    ApplicationViewSet,
-    CampaignViewSet,
-    CertificateViewSet,
-    FactoryEligibility,
-)
+from certification.api.applications import ApplicationViewSet
+from certification.api.campaigns import CampaignViewSet
+from certification.api.certificates import CertificateViewSet
+from certification.api.eligibility import FactoryEligibility
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
 router = DefaultRouter()

@@ -1,12 +1,9 @@
-"""REST endpoints for campaigns, applications (with transitions as POST actions), certificates
-and eligibility. Reads go through certification.selectors, writes through services."""
+"""Tier applications: drafting, filling in, and transitions as POST actions."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -14,85 +11,16 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from accounts.selectors import acting_user
 from assessments.models import Assessment
-from certification import rules, selectors, services
+from certification import selectors, services
+from certification.api.certificates import CertificateOutput
+from certification.api.common import check_rows
 from certification.models import Application, Campaign, Certificate, Tier
 from core.api import int_param, int_value, object_body
 from core.errors import DomainError
 from factories.selectors import factory_get_for
-
-
-def _language() -> str:
-    return get_language() or "zh-hans"
-
-
-class CampaignOutput(serializers.ModelSerializer):
-    authority_name = serializers.CharField(source="authority.name", read_only=True)
-    is_open = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Campaign
-        fields = [
-            "id",
-            "authority",
-            "authority_name",
-            "tier",
-            "year",
-            "batch",
-            "opens_on",
-            "closes_on",
-            "is_open",
-        ]
-
-    def get_is_open(self, obj: Campaign) -> bool:
-        return obj.opens_on <= timezone.localdate() <= obj.closes_on
-
-
-class CampaignInput(serializers.Serializer):
-    tier = serializers.ChoiceField(choices=Tier.choices)
-    year = serializers.IntegerField(min_value=2020, max_value=2100)
-    batch = serializers.IntegerField(min_value=1, max_value=12, default=1)
-    opens_on = serializers.DateField(required=False)
-    closes_on = serializers.DateField(required=False)
-
-
-class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Campaigns (public information: which authority accepts which tier when)."""
-
-    serializer_class = CampaignOutput
-
-    def get_queryset(self) -> Any:
-        qs = selectors.campaign_list()
-        tier = self.request.query_params.get("tier")
-        return qs.filter(tier=tier) if tier else qs
-
-    @extend_schema(request=CampaignInput, responses={201: CampaignOutput})
-    def create(self, request: Request) -> Response:
-        data = CampaignInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        campaign = services.campaign_open(actor=acting_user(request), **data.validated_data)
-        return Response(CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)
-
-
-class CheckOutput(serializers.Serializer):
-    rule = serializers.CharField()
-    passed = serializers.BooleanField()
-    message = serializers.CharField()
-
-
-def _checks(results: list[Any]) -> list[dict[str, Any]]:
-    language = _language()
-    return [
-        {
-            "rule": r.rule,
-            "passed": r.passed,
-            "message": r.message_en if language.startswith("en") else r.message_zh,
-        }
-        for r in results
-    ]
 
 
 class ApplicationOutput(serializers.ModelSerializer):
@@ -138,7 +66,7 @@ class ApplicationDetailOutput(ApplicationOutput):
         ]
 
     def get_checks(self, obj: Application) -> list[dict[str, Any]]:
-        return _checks(list(selectors.application_checks(obj)))
+        return check_rows(list(selectors.application_checks(obj)))
 
     def get_claims(self, obj: Application) -> list[dict[str, Any]]:
         return [
@@ -190,27 +118,6 @@ class ApplicationDetailOutput(ApplicationOutput):
                 "reason": e.reason,
             }
             for e in selectors.application_timeline(obj)
-        ]
-
-
-class CertificateOutput(serializers.ModelSerializer):
-    factory_name = serializers.CharField(source="factory.name", read_only=True)
-    authority_name = serializers.CharField(source="authority.name", read_only=True)
-
-    class Meta:
-        model = Certificate
-        fields = [
-            "id",
-            "number",
-            "tier",
-            "factory",
-            "factory_name",
-            "authority",
-            "authority_name",
-            "self_declared",
-            "issued_on",
-            "status",
-            "status_reason",
         ]
 
 
@@ -418,44 +325,3 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             reason=data.validated_data["reason"],
         )
         return self._detail(application)
-
-
-class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Certificates in the caller's scope."""
-
-    serializer_class = CertificateOutput
-
-    def get_queryset(self) -> Any:
-        qs = selectors.certificate_list_for(self.request.user)
-        params = self.request.query_params
-        for key in ("tier", "status"):
-            if params.get(key):
-                qs = qs.filter(**{key: params[key]})
-        factory = int_param(self.request, "factory")
-        return qs if factory is None else qs.filter(factory_id=factory)
-
-
-class FactoryEligibility(APIView):
-    """What can be known before applying: prerequisite, maturity, freshness, open campaign."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("tier", str, required=True, enum=list(Tier.values))],
-        responses=inline_serializer(
-            "Eligibility",
-            {
-                "tier": serializers.CharField(),
-                "eligible": serializers.BooleanField(),
-                "checks": CheckOutput(many=True),
-            },
-        ),
-    )
-    def get(self, request: Request, pk: int) -> Response:
-        factory = factory_get_for(request.user, pk)
-        tier = request.query_params.get("tier", "")
-        if tier not in Tier.values:
-            message = _("Choose a tier: %(tiers)s.") % {"tiers": ", ".join(Tier.values)}
-            raise DomainError(message, fields={"tier": [message]})
-        results = selectors.factory_eligibility(factory, tier, timezone.localdate())
-        return Response(
-            {"tier": tier, "eligible": rules.all_passed(results), "checks": _checks(results)}
-        )

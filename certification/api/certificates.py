@@ -1,0 +1,47 @@
+"""Certificates in the caller's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, serializers, viewsets
+
+from certification import selectors
+from certification.models import Certificate
+from core.api import int_param
+
+
+class CertificateOutput(serializers.ModelSerializer):
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    authority_name = serializers.CharField(source="authority.name", read_only=True)
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "tier",
+            "factory",
+            "factory_name",
+            "authority",
+            "authority_name",
+            "self_declared",
+            "issued_on",
+            "status",
+            "status_reason",
+        ]
+
+
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Certificates in the caller's scope."""
+
+    serializer_class = CertificateOutput
+
+    def get_queryset(self) -> Any:
+        qs = selectors.certificate_list_for(self.request.user)
+        params = self.request.query_params
+        for key in ("tier", "status"):
+            if params.get(key):
+                qs = qs.filter(**{key: params[key]})
+        factory = int_param(self.request, "factory")
+        return qs if factory is None else qs.filter(factory_id=factory)
