@@ -184,13 +184,13 @@ class CertificateAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = (
         "at",
-        "action",
+        "event_type",
         "from_status",
         "to_status",
         "actor",
         "application",
         "certificate",
     )
-    list_filter = ("action",)
+    list_filter = ("event_type",)
     list_select_related = ("actor",)
     date_hierarchy = "at"

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assessment
 from certification.models import Application, Campaign, Declaration, Indicator, Tier
+from certification.workflow.policies import tier_condition
 from factories.models import Factory
 
 
@@ -124,7 +125,7 @@ class ApplicationBasicsForm(forms.Form):
         assessment_field = self.fields["assessment"]
         assert isinstance(campaign_field, forms.ModelChoiceField)
         assert isinstance(assessment_field, forms.ModelChoiceField)
-        if application.tier == Tier.BASIC:
+        if not tier_condition(application).needs_campaign:
             del self.fields["campaign"]
         else:
             campaign_field.queryset = campaigns
@@ -339,3 +340,68 @@ def indicator_errors_to_rows(rows: list[IndicatorInput], fields: dict[str, Any])
         row = sent[int(match.group(1))]
         row.errors.setdefault(match.group(2), []).extend(items)
     return loose
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+class AssignExpertsForm(forms.Form):
+    """Experts to invite; those with a conflict of interest are shown but cannot be chosen."""
+
+    experts = forms.TypedMultipleChoiceField(
+        label=_("Experts"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["experts"].choices = choices  # type: ignore[attr-defined]
+
+
+class ScoreForm(forms.Form):
+    """One field per criterion of the edition's rubric (0-100), and comments."""
+
+    comment = forms.CharField(
+        label=_("Comments"), required=False, max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+
+    def __init__(self, *args: Any, rubric: list[dict[str, Any]], english: bool, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.criteria = [criterion["code"] for criterion in rubric]
+        for criterion in rubric:
+            name = criterion["name_en"] if english else criterion["name_zh"]
+            self.fields[f"scores.{criterion['code']}"] = forms.DecimalField(
+                label=f"{name} ({float(criterion['weight']):.0%})",
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                max_digits=5,
+            )
+        self.order_fields([*(f"scores.{code}" for code in self.criteria), "comment"])
+        _style(self)
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "scores": {code: str(data[f"scores.{code}"]) for code in self.criteria},
+            "comment": data.get("comment", ""),
+        }
+
+
+class ConflictDeclareForm(forms.Form):
+    uscc = forms.CharField(
+        label=_("Unified social credit code of the enterprise"), max_length=18, min_length=18
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[])
+    description = forms.CharField(
+        label=_("What is the relationship or interest?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from certification.models import ExpertConflict
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ExpertConflict.Kind.choices  # type: ignore[attr-defined]
+        _style(self)

@@ -8,6 +8,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from certification.workflow.events import EventType
+from certification.workflow.states import (
+    CLOSED_STATES,
+    DECIDED_STATES,
+    EDITABLE_STATES,
+    OPEN_STATES,
+    ApplicationState,
+)
 from regions.models import BilingualName
 
 
@@ -155,6 +163,39 @@ class TierCondition(BilingualName):
     cultivation_months_max = models.PositiveSmallIntegerField(
         _("maximum cultivation period (months)"), null=True, blank=True
     )
+    # How the tier is run: facts the workflow reads instead of testing the tier's name.
+    needs_campaign = models.BooleanField(
+        _("applications need a campaign"),
+        default=True,
+        help_text=_("Off: accepted all year (the basic tier)."),
+    )
+    workflow = models.CharField(
+        _("workflow"),
+        max_length=40,
+        help_text=_("The review chain applications of this tier go through."),
+    )
+    certifying_level = models.CharField(
+        _("certifying authority level"),
+        max_length=10,
+        help_text=_("city, province or national: whose number sequence the certificate uses."),
+    )
+    certificate_prefix = models.CharField(_("certificate number prefix"), max_length=10)
+    publicity_required = models.BooleanField(_("publicity before certification"), default=True)
+    min_experts = models.PositiveSmallIntegerField(
+        _("minimum number of experts"), default=0, help_text=_("0: no expert scoring.")
+    )
+    review_rubric = models.JSONField(
+        _("expert scoring rubric"),
+        default=list,
+        blank=True,
+        help_text=_("Criteria with code, name_zh, name_en and weight (weights add up to 1)."),
+    )
+    joint_department_kinds = models.JSONField(
+        _("joint departments that concur"),
+        default=list,
+        blank=True,
+        help_text=_("Authority kinds, e.g. development_reform, finance."),
+    )
 
     class Meta:
         ordering = ["edition", "order"]
@@ -270,14 +311,7 @@ class Declaration(models.TextChoices):
 
 
 class Application(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted, checks running")
-        CHECKS_PASSED = "checks_passed", _("Checks passed")
-        RETURNED = "returned", _("Returned for changes")
-        CERTIFIED = "certified", _("Certified")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+    Status = ApplicationState
 
     factory = models.ForeignKey(
         "factories.Factory",
@@ -309,7 +343,24 @@ class Application(models.Model):
         verbose_name=_("self-assessment"),
     )
     status = models.CharField(
-        _("status"), max_length=15, choices=Status.choices, default=Status.DRAFT
+        _("status"), max_length=30, choices=Status.choices, default=Status.DRAFT
+    )
+    workflow = models.CharField(
+        _("workflow"),
+        max_length=40,
+        help_text=_("Snapshot of the tier's workflow when the application was created."),
+    )
+    resume_state = models.CharField(
+        _("returned from"),
+        max_length=30,
+        blank=True,
+        help_text=_("The review step that returned the application; it resumes there."),
+    )
+    state_changed_at = models.DateTimeField(_("in this state since"), null=True, blank=True)
+    joint_round = models.PositiveSmallIntegerField(
+        _("joint concurrence round"),
+        default=0,
+        help_text=_("Counts the times the application went to the joint departments."),
     )
     submission = models.PositiveSmallIntegerField(
         _("submission number"),
@@ -325,8 +376,8 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    OPEN_STATUSES = ("draft", "submitted", "checks_passed", "returned")
-    DECIDED_STATUSES = ("certified", "rejected")
+    OPEN_STATUSES = OPEN_STATES
+    DECIDED_STATUSES = DECIDED_STATES
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -335,12 +386,13 @@ class Application(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["factory", "tier"],
-                condition=models.Q(status__in=["draft", "submitted", "checks_passed", "returned"]),
+                condition=~models.Q(status__in=list(CLOSED_STATES)),
                 name="application_one_open_per_factory_tier",
             ),
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"], name="application_status_idx"),
+            models.Index(fields=["status", "state_changed_at"], name="application_waiting_idx"),
             models.Index(fields=["factory", "tier", "status"], name="application_factory_idx"),
         ]
 
@@ -349,7 +401,7 @@ class Application(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in EDITABLE_STATES
 
 
 class ScenarioClaim(models.Model):
@@ -574,10 +626,24 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
         help_text=_("Empty for the system (automated checks)."),
     )
-    action = models.CharField(_("action"), max_length=40)
-    from_status = models.CharField(_("from"), max_length=15, blank=True)
-    to_status = models.CharField(_("to"), max_length=15)
+    acting_authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting for"),
+    )
+    event_type = models.CharField(_("event"), max_length=40, choices=EventType.choices)
+    from_status = models.CharField(_("from"), max_length=30, blank=True)
+    to_status = models.CharField(_("to"), max_length=30)
     reason = models.TextField(_("reason"), blank=True)
+    extra_data = models.JSONField(
+        _("details"),
+        default=dict,
+        blank=True,
+        help_text=_("What changed: failed rule codes, scores, old and new values."),
+    )
     at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
@@ -592,4 +658,186 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_status} -> {self.to_status}"
+        return f"{self.event_type}: {self.from_status} -> {self.to_status}"
+
+
+class CertificateSequence(models.Model):
+    """The last number issued per tier, year and certifying authority. Locked while a number is
+    taken, so two certifications never share one."""
+
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    authority = models.ForeignKey(
+        "regions.Authority", on_delete=models.PROTECT, related_name="+", verbose_name=_("authority")
+    )
+    last_number = models.PositiveIntegerField(_("last number issued"), default=0)
+
+    class Meta:
+        verbose_name = _("certificate number sequence")
+        verbose_name_plural = _("certificate number sequences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tier", "year", "authority"], name="certificate_sequence_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier}/{self.year}/{self.authority_id}: {self.last_number}"
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+class Expert(models.Model):
+    """An entry of the expert register: who may be assigned to score applications."""
+
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="expert_profile",
+        verbose_name=_("user"),
+    )
+    province = models.ForeignKey(
+        "regions.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("register of"),
+        help_text=_("The province whose register lists the expert; empty: the national one."),
+    )
+    specialities = models.CharField(_("specialities"), max_length=300, blank=True)
+    industries = models.ManyToManyField(
+        "factories.Industry", blank=True, related_name="+", verbose_name=_("industries")
+    )
+    employer = models.ForeignKey(
+        "factories.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("employer (if an enterprise on the portal)"),
+    )
+    employer_name = models.CharField(_("employer"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("expert")
+        verbose_name_plural = _("experts")
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+
+class ExpertConflict(models.Model):
+    """A conflict of interest the expert declared: an interest in an enterprise, or a personal
+    relationship with people there. The assignment refuses the expert for that enterprise and
+    every enterprise of its group."""
+
+    class Kind(models.TextChoices):
+        RELATED_ENTERPRISE = "related_enterprise", _("Interest in the enterprise")
+        RELATIONSHIP = "relationship", _("Relationship with people at the enterprise")
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="conflicts")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    enterprise = models.ForeignKey(
+        "factories.Enterprise",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("enterprise"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    declared_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["expert", "pk"]
+        verbose_name = _("declared conflict of interest")
+        verbose_name_plural = _("declared conflicts of interest")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["expert", "enterprise", "kind"], name="expert_conflict_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} · {self.enterprise_id}"
+
+
+class ExpertAssignment(models.Model):
+    """An expert asked to score one application, the answer, and the scores on the rubric."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        SCORED = "scored", _("Scored")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments"
+    )
+    expert = models.ForeignKey(
+        Expert, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("expert")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
+    )
+    assigned_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    scores = models.JSONField(_("scores by criterion"), default=dict, blank=True)
+    total = models.DecimalField(
+        _("weighted score"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    comment = models.TextField(_("comments"), blank=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["application", "assigned_at", "pk"]
+        verbose_name = _("expert assignment")
+        verbose_name_plural = _("expert assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "expert"], name="assignment_unique_expert"
+            )
+        ]
+        indexes = [models.Index(fields=["expert", "status"], name="assignment_expert_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.expert_id} · {self.status}"
+
+
+class JointOpinion(models.Model):
+    """One joint department's concurrence or objection, for one round of concurrence."""
+
+    class Decision(models.TextChoices):
+        CONCUR = "concur", _("Concurs")
+        OBJECT = "object", _("Objects")
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="joint_opinions"
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("department"),
+    )
+    decision = models.CharField(_("opinion"), max_length=10, choices=Decision.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["application", "round", "authority__kind"]
+        verbose_name = _("joint department opinion")
+        verbose_name_plural = _("joint department opinions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "round", "authority"], name="joint_opinion_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.authority_id} · {self.decision}"

@@ -32,6 +32,7 @@ from certification.models import (
     Stage,
     Tier,
 )
+from certification.workflow.policies import tier_condition
 from core.errors import NotFound
 from factories.models import Factory
 from factories.selectors import factory_list_for
@@ -170,8 +171,9 @@ def application_progress(application: Application) -> StepProgress:
             distinct=True,
         ),
     )
+    needs_campaign = tier_condition(application).needs_campaign
     basics = application.assessment_id is not None and (
-        application.tier == Tier.BASIC or application.campaign_id is not None
+        not needs_campaign or application.campaign_id is not None
     )
     return StepProgress(
         basics=basics,

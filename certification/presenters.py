@@ -8,13 +8,20 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.selectors import AnyUser
 from certification import pages, rules, selectors
+from certification.forms import AssignExpertsForm, ReasonForm, ScoreForm
 from certification.models import (
     Application,
     AuditEvent,
     Certificate,
     ScenarioClaim,
 )
+from certification.workflow.definitions import Action, Form
+from certification.workflow.engine import ActionOption, available_actions_for
+from certification.workflow.events import EventType
+from certification.workflow.policies import tier_condition
+from certification.workflow.states import STATES
 from core.i18n import english_active
 
 # --- labels ------------------------------------------------------------------------------------
@@ -30,24 +37,44 @@ RULE_TITLES = {
     rules.DECLARATIONS: gettext_lazy("Basic requirements declared with evidence"),
 }
 
-ACTION_LABELS = {
-    "create": gettext_lazy("Application created"),
-    "submit": gettext_lazy("Submitted"),
-    "checks_pass": gettext_lazy("Automated checks passed"),
-    "checks_fail": gettext_lazy("Automated checks failed: returned"),
-    "self_declare": gettext_lazy("Self-declared (basic tier)"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "reject_filing": gettext_lazy("Filing rejected by the city"),
-    "issue": gettext_lazy("Certificate issued"),
-    "revoke": gettext_lazy("Certificate revoked"),
-    "supersede": gettext_lazy("Certificate superseded by a newer one"),
-    "suspend": gettext_lazy("Certificate suspended"),
-    "reinstate": gettext_lazy("Certificate reinstated"),
+CERTIFICATE_STATUS_LABELS: dict[str, Any] = {
+    status.value: status.label for status in Certificate.Status
 }
 
-STATUS_LABELS: dict[str, Any] = {
-    status.value: status.label for status in [*Application.Status, *Certificate.Status]
+# Steps of the review that are the officials' business, not the applicant's.
+INTERNAL_EVENTS = frozenset(
+    {
+        EventType.EXPERTS_ASSIGNED,
+        EventType.ASSIGNMENT_ACCEPTED,
+        EventType.ASSIGNMENT_DECLINED,
+        EventType.SCORED,
+        EventType.CONCURRED,
+        EventType.OBJECTED,
+    }
+)
+
+
+def state_label(code: str, *, for_applicant: bool = False) -> str:
+    """A state's label for the viewer (the applicant sees "under review" for review steps)."""
+    if code in STATES:
+        info = STATES[code]
+        return str(info.applicant_label if for_applicant else info.staff_label)
+    return str(CERTIFICATE_STATUS_LABELS.get(code, code))
+
+
+CERTIFICATE_TONES: dict[str, str] = {
+    Certificate.Status.ACTIVE: "success",
+    Certificate.Status.SUSPENDED: "warning",
+    Certificate.Status.REVOKED: "danger",
+    Certificate.Status.SUPERSEDED: "secondary",
 }
+
+
+def state_tone(code: str) -> str:
+    """The badge colour of an application state or a certificate status."""
+    if code in STATES:
+        return str(STATES[code].tone)
+    return CERTIFICATE_TONES.get(code, "secondary")
 
 
 @dataclass(frozen=True)
@@ -83,26 +110,40 @@ class TimelineRow:
 
 
 def reason_text(event: AuditEvent) -> str:
-    if event.action == "checks_fail" and event.reason:
-        return ", ".join(
-            str(RULE_TITLES.get(code.strip(), code.strip())) for code in event.reason.split(",")
-        )
+    """The reason, or for failed checks the titles of the failed rules (from extra_data)."""
+    failed = event.extra_data.get("failed_rules") or []
+    if failed:
+        titles = ", ".join(str(RULE_TITLES.get(code, code)) for code in failed)
+        return f"{event.reason} ({titles})" if event.reason else titles
     return event.reason
 
 
-def timeline_rows(application: Application) -> list[TimelineRow]:
+def _who(event: AuditEvent, for_applicant: bool) -> str:
+    if event.actor is None:
+        return _("System")
+    if for_applicant and event.acting_authority is not None:
+        return event.acting_authority.name
+    name = event.actor.get_full_name() or event.actor.get_username()
+    if event.acting_authority is not None:
+        return f"{name} ({event.acting_authority.name})"
+    return name
+
+
+def timeline_rows(application: Application, *, for_applicant: bool = False) -> list[TimelineRow]:
+    """The audit trail; the applicant sees its side of it (no expert or department detail)."""
     return [
         TimelineRow(
             at=event.at,
-            who=(event.actor.get_full_name() or event.actor.get_username())
-            if event.actor
-            else _("System"),
-            action=str(ACTION_LABELS.get(event.action, event.action)),
-            from_label=str(STATUS_LABELS.get(event.from_status, event.from_status)),
-            to_label=str(STATUS_LABELS.get(event.to_status, event.to_status)),
+            who=_who(event, for_applicant),
+            action=str(event.get_event_type_display()),
+            from_label=state_label(event.from_status, for_applicant=for_applicant)
+            if event.from_status
+            else "",
+            to_label=state_label(event.to_status, for_applicant=for_applicant),
             reason=reason_text(event),
         )
         for event in selectors.application_timeline(application)
+        if not (for_applicant and event.event_type in INTERNAL_EVENTS)
     ]
 
 
@@ -190,3 +231,80 @@ class TierStepView:
     campaign_id: int | None
     open_application: Application | None
     needs_assessment: bool  # the level or the freshness fails: a new self-assessment helps
+
+
+# --- review actions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpertChoice:
+    id: int
+    name: str
+    employer: str
+    specialities: str
+    conflicts: list[str]
+    assigned: bool
+
+
+@dataclass
+class ActionPanel:
+    """One action of the current step on the detail page, with its form."""
+
+    option: ActionOption
+    form: Any = None
+    experts: list[ExpertChoice] = field(default_factory=list)
+
+    @property
+    def action(self) -> str:
+        return self.option.action
+
+
+def expert_choices(application: Application) -> list[ExpertChoice]:
+    experts = list(selectors.expert_register_for(application))
+    conflicts = selectors.expert_conflicts_for(experts, application.factory.enterprise)
+    assigned = set(application.assignments.values_list("expert_id", flat=True))
+    return [
+        ExpertChoice(
+            id=expert.pk,
+            name=str(expert),
+            employer=expert.employer_name,
+            specialities=expert.specialities,
+            conflicts=[finding.reason for finding in conflicts[expert.pk]],
+            assigned=expert.pk in assigned,
+        )
+        for expert in experts
+    ]
+
+
+def action_form(application: Application, form_kind: str, data: Any = None) -> Any:
+    if form_kind == Form.ASSIGN:
+        choices = [
+            (choice.id, choice.name)
+            for choice in expert_choices(application)
+            if not choice.conflicts and not choice.assigned
+        ]
+        return AssignExpertsForm(data, choices=choices)
+    if form_kind == Form.SCORE:
+        return ScoreForm(
+            data, rubric=tier_condition(application).review_rubric, english=english_active()
+        )
+    return ReasonForm(data)
+
+
+def action_panels(
+    application: Application, user: AnyUser, bound: dict[str, Any] | None = None
+) -> list[ActionPanel]:
+    """The review actions for the user on this application, each with its (possibly bound and
+    refused) form. The applicant's submit and withdraw are shown by the page itself."""
+    bound = bound or {}
+    panels = []
+    for option in available_actions_for(user, application):
+        if option.action in (Action.SUBMIT, Action.WITHDRAW):
+            continue
+        panel = ActionPanel(option=option)
+        if option.allowed:
+            panel.form = bound.get(option.action) or action_form(application, option.form)
+            if option.form == Form.ASSIGN:
+                panel.experts = expert_choices(application)
+        panels.append(panel)
+    return panels

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ScopeLevel
+from accounts.models import Role, ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, scope_for
 from assessments.models import Assessment
 from certification import rules
@@ -21,14 +23,18 @@ from certification.models import (
     Certificate,
     CheckResult,
     Declaration,
+    Expert,
+    ExpertAssignment,
+    ExpertConflict,
+    JointOpinion,
     Stage,
-    Tier,
     TierCondition,
     TierConditionsEdition,
 )
+from certification.workflow.definitions import states_waiting_for
 from core.errors import NotFound
 from core.i18n import english_active
-from factories.models import CultivationPoolEntry, Factory
+from factories.models import CultivationPoolEntry, Enterprise, Factory
 from factories.selectors import enterprise_can_manage, factory_scoped
 
 # --- reference data ------------------------------------------------------------------------
@@ -46,9 +52,13 @@ def tier_edition_current() -> TierConditionsEdition:
     return edition
 
 
+def tier_condition_for(edition: TierConditionsEdition | int, tier: str) -> TierCondition:
+    edition_id = edition if isinstance(edition, int) else edition.pk
+    return TierCondition.objects.get(edition_id=edition_id, tier=tier)
+
+
 def tier_rule(edition: TierConditionsEdition, tier: str) -> rules.TierRule:
-    condition = TierCondition.objects.get(edition=edition, tier=tier)
-    return tier_rule_from(condition)
+    return tier_rule_from(tier_condition_for(edition, tier))
 
 
 def tier_rule_from(condition: TierCondition) -> rules.TierRule:
@@ -59,7 +69,7 @@ def tier_rule_from(condition: TierCondition) -> rules.TierRule:
         prerequisite_tier=condition.prerequisite_tier or None,
         pool_alternative=condition.pool_alternative,
         min_ai_share=None if condition.min_ai_share is None else float(condition.min_ai_share),
-        needs_campaign=condition.tier != Tier.BASIC,
+        needs_campaign=condition.needs_campaign,
     )
 
 
@@ -87,27 +97,41 @@ DECLARATION_LABELS: dict[str, tuple[str, str]] = {
 # --- scope -----------------------------------------------------------------------------------
 
 
-def application_list_for(user: AnyUser) -> QuerySet[Application]:
-    """Enterprise members: all their factories' applications. Officials: the submitted ones of
-    factories in their jurisdiction (drafts are the enterprise's own). Others: none."""
-    scope = scope_for(user)
-    qs = factory_scoped(
-        Application.objects.select_related(
-            "factory__enterprise",
-            "factory__city__province",
-            "campaign__authority",
-            "assessment",
-        ),
-        scope,
+def _applications() -> QuerySet[Application]:
+    return Application.objects.select_related(
+        "factory__enterprise",
+        "factory__city__province",
+        "campaign__authority",
+        "assessment",
     )
+
+
+def application_list_for(user: AnyUser, *, invitations: bool = False) -> QuerySet[Application]:
+    """Enterprise members: all their factories' applications. Officials: those of factories in
+    their jurisdiction that were ever submitted (drafts, and drafts withdrawn before they were
+    submitted, are the enterprise's own). Experts: the applications whose assignment they
+    accepted (with ``invitations``, also those they are invited to, for answering the
+    invitation). Others: none."""
+    if isinstance(user, User) and user.is_active and user.role == Role.EXPERT:
+        statuses = [ExpertAssignment.Status.ACCEPTED, ExpertAssignment.Status.SCORED]
+        if invitations:
+            statuses.append(ExpertAssignment.Status.INVITED)
+        assigned = ExpertAssignment.objects.filter(
+            application=OuterRef("pk"), expert__user=user, status__in=statuses
+        )
+        return _applications().filter(Exists(assigned))
+    scope = scope_for(user)
+    qs = factory_scoped(_applications(), scope)
     if scope.level != ScopeLevel.ENTERPRISE:
-        qs = qs.exclude(status=Application.Status.DRAFT)
+        qs = qs.exclude(status=Application.Status.DRAFT).exclude(
+            status=Application.Status.WITHDRAWN, submission=0
+        )
     return qs
 
 
-def application_get_for(user: AnyUser, pk: Any) -> Application:
+def application_get_for(user: AnyUser, pk: Any, *, invitations: bool = False) -> Application:
     try:
-        return application_list_for(user).get(pk=pk)
+        return application_list_for(user, invitations=invitations).get(pk=pk)
     except (Application.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Application not found.")) from None
 
@@ -118,29 +142,6 @@ def application_can_edit(user: AnyUser, application: Application) -> Decision:
     return enterprise_can_manage(user, application.factory.enterprise)
 
 
-def filing_reviewer(user: AnyUser, application: Application) -> Decision:
-    """Is this user the city bureau a basic filing went to (the certificate's authority, even
-    if the factory has moved since)?"""
-    filed_with = (
-        Certificate.objects.filter(application=application)
-        .values_list("authority__city_id", flat=True)
-        .first()
-    ) or application.factory.city_id
-    authority = getattr(user, "authority", None)
-    if getattr(user, "role", None) != "city_official" or authority is None:
-        return Decision(False, _("Only the bureau the filing went to can review it."))
-    if authority.city_id != filed_with:
-        return Decision(False, _("Only the bureau the filing went to can review it."))
-    return Decision(True)
-
-
-def application_can_reject(user: AnyUser, application: Application) -> Decision:
-    """May this user reject the application's basic filing now?"""
-    if application.tier != Tier.BASIC or application.status != Application.Status.CERTIFIED:
-        return Decision(False, _("Only a self-declared basic filing can be rejected."))
-    return filing_reviewer(user, application)
-
-
 def certificate_list_for(user: AnyUser) -> QuerySet[Certificate]:
     """Certificates in scope. (The public registry, a later feature, shows every certificate.)"""
     qs = Certificate.objects.select_related("factory__enterprise", "factory__city", "authority")
@@ -148,17 +149,23 @@ def certificate_list_for(user: AnyUser) -> QuerySet[Certificate]:
 
 
 def campaign_tiers_for(user: AnyUser) -> list[str]:
-    """The tiers this user may open campaigns for: a provincial industry and IT department
-    advanced ones for its province; MIIT excellent and leading ones."""
+    """The tiers this user may open campaigns for: those of the current edition that need a
+    campaign and are certified at the level of the user's industry and IT authority (a
+    provincial department: advanced; MIIT: excellent and leading)."""
     authority = getattr(user, "authority", None)
     role = getattr(user, "role", None)
     if authority is None or authority.kind != "industry_it":
         return []
-    if role in ("provincial_official", "platform_admin") and authority.level == "province":
-        return [Tier.ADVANCED]
-    if role in ("miit_reviewer", "platform_admin") and authority.level == "national":
-        return [Tier.EXCELLENT, Tier.LEADING]
-    return []
+    acting_roles = {"province": "provincial_official", "national": "miit_reviewer"}
+    if role not in (acting_roles.get(authority.level), "platform_admin"):
+        return []
+    return list(
+        TierCondition.objects.filter(
+            edition=tier_edition_current(), needs_campaign=True, certifying_level=authority.level
+        )
+        .order_by("order")
+        .values_list("tier", flat=True)
+    )
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -168,8 +175,6 @@ def campaign_list() -> QuerySet[Campaign]:
 
 def campaign_open_for(factory: Factory, tier: str, on: date) -> Campaign | None:
     """The campaign a factory can apply in today: its province's (advanced) or MIIT's."""
-    if tier == Tier.BASIC:
-        return None
     jurisdiction = Q(authority__level="national") | Q(
         authority__level="province", authority__province_id=factory.city.province_id
     )
@@ -359,7 +364,7 @@ def application_timeline(application: Application) -> QuerySet[AuditEvent]:
         AuditEvent.objects.filter(
             Q(application=application) | Q(certificate__application=application)
         )
-        .select_related("actor")
+        .select_related("actor", "acting_authority")
         .order_by("at", "pk")
     )
 
@@ -374,4 +379,189 @@ def unchecked_submitted_applications(limit: int) -> list[tuple[int, int]]:
         .filter(~Exists(has_results))
         .order_by("submitted_at", "pk")
         .values_list("pk", "submission")[:limit]
+    )
+
+
+# --- reviews ---------------------------------------------------------------------------------
+
+
+def expert_register_for(application: Application) -> QuerySet[Expert]:
+    """Experts who may be asked to score the application: active, on the national register or
+    on the register of the factory's province."""
+    return (
+        Expert.objects.filter(is_active=True, user__is_active=True)
+        .filter(Q(province__isnull=True) | Q(province_id=application.factory.city.province_id))
+        .select_related("user", "employer")
+        .order_by("user__username")
+    )
+
+
+@dataclass(frozen=True)
+class ConflictFinding:
+    kind: str  # employer, employer_group, related_enterprise, relationship
+    reason: str
+
+
+def expert_conflicts_for(
+    experts: list[Expert], enterprise: Enterprise
+) -> dict[int, list[ConflictFinding]]:
+    """Why each expert may not score an application of ``enterprise``: the applicant is the
+    expert's employer or in the employer's group, or the expert declared an interest in or a
+    relationship with the applicant or an enterprise of its group. Two queries in all."""
+    findings: dict[int, list[ConflictFinding]] = {expert.pk: [] for expert in experts}
+    applicant_group = enterprise.group_id or enterprise.pk
+    employer_ids = {e.employer_id for e in experts if e.employer_id is not None}
+    groups = dict(Enterprise.objects.filter(pk__in=employer_ids).values_list("pk", "group_id"))
+    for expert in experts:
+        if expert.employer_id is None:
+            continue
+        if expert.employer_id == enterprise.pk:
+            findings[expert.pk].append(
+                ConflictFinding("employer", _("The expert works for the applicant enterprise."))
+            )
+        elif (groups.get(expert.employer_id) or expert.employer_id) == applicant_group:
+            findings[expert.pk].append(
+                ConflictFinding(
+                    "employer_group",
+                    _("The expert works for an enterprise of the applicant's group."),
+                )
+            )
+    declared = ExpertConflict.objects.filter(expert__in=[e.pk for e in experts]).filter(
+        Q(enterprise_id=enterprise.pk)
+        | Q(enterprise_id=applicant_group)
+        | Q(enterprise__group_id=applicant_group)
+    )
+    for conflict in declared.select_related("enterprise").order_by("pk"):
+        values = {"enterprise": conflict.enterprise.name, "text": conflict.description or "—"}
+        if conflict.kind == ExpertConflict.Kind.RELATIONSHIP:
+            reason = _("The expert declared a relationship with %(enterprise)s: %(text)s") % values
+        else:
+            reason = _("The expert declared an interest in %(enterprise)s: %(text)s") % values
+        findings[conflict.expert_id].append(ConflictFinding(conflict.kind, reason))
+    return findings
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    expert: str
+    status: str
+    status_label: str
+    total: Decimal | None
+    scores: dict[str, str]
+    comment: str
+    is_mine: bool
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    rows: list[ScoreRow]
+    mean: Decimal | None
+    spread: Decimal | None  # highest minus lowest total
+    stdev: Decimal | None
+    complete: bool  # every expert who did not decline has scored
+
+
+def application_score_summary(
+    application: Application, *, viewer: AnyUser | None = None
+) -> ScoreSummary:
+    """The experts' scores. An expert viewer sees the others' scores only once all are in."""
+    assignments = list(
+        ExpertAssignment.objects.filter(application=application)
+        .select_related("expert__user")
+        .order_by("assigned_at", "pk")
+    )
+    active = [a for a in assignments if a.status != ExpertAssignment.Status.DECLINED]
+    totals = [a.total for a in active if a.total is not None]
+    complete = bool(active) and len(totals) == len(active)
+    viewer_is_expert = isinstance(viewer, User) and viewer.role == Role.EXPERT
+    rows = []
+    for assignment in assignments:
+        mine = viewer_is_expert and assignment.expert.user_id == getattr(viewer, "pk", None)
+        hidden = viewer_is_expert and not mine and not complete
+        rows.append(
+            ScoreRow(
+                expert=str(assignment.expert),
+                status=assignment.status,
+                status_label=str(assignment.get_status_display()),
+                total=None if hidden else assignment.total,
+                scores={} if hidden else dict(assignment.scores),
+                comment="" if hidden else assignment.comment,
+                is_mine=mine,
+            )
+        )
+    if viewer_is_expert and not complete:
+        totals = []
+    mean = (sum(totals, Decimal(0)) / len(totals)).quantize(Decimal("0.01")) if totals else None
+    spread = (max(totals) - min(totals)) if totals else None
+    stdev = (
+        Decimal(str(statistics.pstdev([float(t) for t in totals]))).quantize(Decimal("0.01"))
+        if totals
+        else None
+    )
+    return ScoreSummary(rows=rows, mean=mean, spread=spread, stdev=stdev, complete=complete)
+
+
+def joint_opinions(application: Application) -> QuerySet[JointOpinion]:
+    return (
+        JointOpinion.objects.filter(application=application, round=application.joint_round)
+        .select_related("authority", "actor")
+        .order_by("authority__kind")
+    )
+
+
+def worklist_for(user: AnyUser) -> QuerySet[Application]:
+    """The applications waiting for this user to act, oldest wait first: the states in which a
+    workflow waits for the user's role, within the user's scope, narrowed per role (experts:
+    their open assignments; joint departments: no opinion of theirs in the current round; the
+    provincial department: expert scoring only once every expert has answered)."""
+    if not isinstance(user, User) or not user.is_active:
+        return Application.objects.none()
+    states = states_waiting_for(user.role)
+    if not states:
+        return Application.objects.none()
+    qs = application_list_for(user, invitations=True).filter(status__in=states)
+    if user.role == Role.EXPERT:
+        pending = ExpertAssignment.objects.filter(
+            application=OuterRef("pk"),
+            expert__user=user,
+            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
+        )
+        qs = qs.filter(Exists(pending))
+    elif user.role == Role.JOINT_REVIEWER:
+        answered = JointOpinion.objects.filter(
+            application=OuterRef("pk"), round=OuterRef("joint_round"), authority=user.authority
+        )
+        qs = qs.filter(~Exists(answered))
+    elif user.role == Role.PROVINCIAL_OFFICIAL:
+        unanswered = ExpertAssignment.objects.filter(
+            application=OuterRef("pk"),
+            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
+        )
+        qs = qs.exclude(Q(status=Application.Status.EXPERT_REVIEW) & Exists(unanswered))
+    return qs.order_by("state_changed_at", "pk")
+
+
+def worklist_count(user: AnyUser) -> int:
+    return worklist_for(user).count() if isinstance(user, User) else 0
+
+
+def basic_filings_visible(user: AnyUser) -> bool:
+    """City bureaus review the basic filings of their city."""
+    return (
+        isinstance(user, User)
+        and user.role == Role.CITY_OFFICIAL
+        and getattr(user, "authority_id", None) is not None
+    )
+
+
+def invitations_among(user: AnyUser, application_ids: list[int]) -> set[int]:
+    """Which of these applications the expert is invited to and has not answered yet."""
+    if not isinstance(user, User) or user.role != Role.EXPERT:
+        return set()
+    return set(
+        ExpertAssignment.objects.filter(
+            expert__user=user,
+            application_id__in=application_ids,
+            status=ExpertAssignment.Status.INVITED,
+        ).values_list("application_id", flat=True)
     )

@@ -23,6 +23,6 @@ def sweep_unchecked_applications(limit: int = 200) -> int:
 
 
 @shared_task(name="certification.notify_application_event", time_limit=60, soft_time_limit=50)
-def notify_application_event(application_id: int, event: str) -> int:
-    """Inbox and email messages about an application event. Idempotent per event."""
-    return services.application_notify(application_id=application_id, event=event)
+def notify_application_event(event_id: int) -> int:
+    """Inbox and email messages about one audit event of an application. Idempotent."""
+    return services.application_notify(event_id=event_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certification.views import applications, campaigns, drafting, filings
+from certification.views import applications, campaigns, drafting, filings, reviews
 from certification.views import path as tier
 
 urlpatterns = [
@@ -34,6 +34,13 @@ urlpatterns = [
     path(
         "applications/<int:pk>/reject/", applications.application_reject, name="application-reject"
     ),
+    path(
+        "applications/<int:pk>/act/<slug:action>/",
+        applications.application_act,
+        name="application-act",
+    ),
+    path("worklist/", reviews.worklist, name="worklist"),
+    path("experts/conflicts/", reviews.expert_conflicts, name="expert-conflicts"),
     path("applications/files/<int:pk>/", drafting.application_file, name="application-file"),
     path("factories/path/", tier.tier_path_index, name="tier-path-index"),
     path("factories/<int:pk>/path/", tier.tier_path, name="tier-path"),

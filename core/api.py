@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -121,3 +121,25 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "message": str(message),
         }
     return response
+
+
+class ErrorOutput(serializers.Serializer):
+    """The one error body of the API (see ``exception_handler``)."""
+
+    code = serializers.CharField(help_text="Stable, machine-readable code.")
+    message = serializers.CharField(help_text="A sentence in the active language.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "fields" cannot be declared as an attribute: it is the serializer's own field map.
+        fields = dict(super().get_fields())
+        fields["fields"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            required=False,
+            help_text="For input errors: the messages of each field.",
+        )
+        return fields
+
+
+def error_responses(*statuses: int) -> dict[int, Any]:
+    """OpenAPI responses for the error statuses an operation can answer."""
+    return dict.fromkeys(statuses, ErrorOutput)

@@ -49,6 +49,15 @@ class Enterprise(models.Model):
     )
     above_designated_size = models.BooleanField(_("above designated size"), default=False)
     is_central_soe_group = models.BooleanField(_("central SOE group"), default=False)
+    group = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="group_members",
+        verbose_name=_("group"),
+        help_text=_("The parent group the enterprise belongs to, if any."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,9 +24,13 @@ from certification import selectors, services
 from certification.api.certificates import CertificateOutput
 from certification.api.common import check_rows
 from certification.models import Application, Campaign, Certificate, Tier
-from core.api import int_param, int_value, object_body
-from core.errors import DomainError
-from factories.selectors import factory_get_for
+from certification.presenters import INTERNAL_EVENTS, expert_choices
+from certification.workflow.definitions import Action
+from certification.workflow.engine import application_transition, available_actions_for
+from certification.workflow.policies import Policy, policy_check
+from core.api import error_responses, int_param, int_value, object_body
+from core.errors import DomainError, PermissionDenied
+from factories.selectors import enterprise_can_manage, factory_get_for
 
 
 class ApplicationOutput(serializers.ModelSerializer):
@@ -44,6 +54,53 @@ class ApplicationOutput(serializers.ModelSerializer):
         ]
 
 
+class ExpertOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    employer = serializers.CharField()
+    specialities = serializers.CharField()
+    conflicts = serializers.ListField(child=serializers.CharField())
+    assigned = serializers.BooleanField()
+
+
+class ActionOptionOutput(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why not, when not allowed.")
+    needs_reason = serializers.BooleanField()
+    form = serializers.CharField(help_text="reason, assign, score or empty.")
+    tone = serializers.CharField()
+
+
+class ScoreRowOutput(serializers.Serializer):
+    expert = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    total = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    scores = serializers.DictField(child=serializers.CharField())
+    comment = serializers.CharField()
+    is_mine = serializers.BooleanField()
+
+
+class OpinionOutput(serializers.Serializer):
+    department = serializers.CharField()
+    kind = serializers.CharField()
+    decision = serializers.CharField()
+    reason = serializers.CharField()
+    at = serializers.DateTimeField()
+
+
+class ReviewOutput(serializers.Serializer):
+    experts = ScoreRowOutput(many=True)
+    mean = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    spread = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    stdev = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+    complete = serializers.BooleanField()
+    joint_round = serializers.IntegerField()
+    opinions = OpinionOutput(many=True)
+
+
 class ApplicationDetailOutput(ApplicationOutput):
     checks = serializers.SerializerMethodField()
     claims = serializers.SerializerMethodField()
@@ -52,18 +109,65 @@ class ApplicationDetailOutput(ApplicationOutput):
     declarations = serializers.SerializerMethodField()
     certificate = serializers.SerializerMethodField()
     timeline = serializers.SerializerMethodField()
+    workflow = serializers.CharField(read_only=True)
+    resume_state = serializers.CharField(read_only=True)
+    available_actions = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
 
     class Meta(ApplicationOutput.Meta):
         fields = [
             *ApplicationOutput.Meta.fields,
+            "workflow",
+            "resume_state",
             "checks",
             "claims",
             "ai_share",
             "indicators",
             "declarations",
             "certificate",
+            "available_actions",
+            "review",
             "timeline",
         ]
+
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def _is_member(self, obj: Application) -> bool:
+        return bool(enterprise_can_manage(self._user(), obj.factory.enterprise))
+
+    @extend_schema_field(ActionOptionOutput(many=True))
+    def get_available_actions(self, obj: Application) -> list[dict[str, Any]]:
+        """The actions of the current step for the caller, each allowed or refused with the
+        reason (the same answers the transition endpoints give)."""
+        return [asdict(option) for option in available_actions_for(self._user(), obj)]
+
+    @extend_schema_field(ReviewOutput(allow_null=True))
+    def get_review(self, obj: Application) -> dict[str, Any] | None:
+        """Expert scores (an expert sees the others' once all are in) and the joint
+        departments' opinions of the current round; null for the applicant."""
+        if self._is_member(obj):
+            return None
+        summary = selectors.application_score_summary(obj, viewer=self._user())
+        return {
+            "experts": [asdict(row) for row in summary.rows],
+            "mean": summary.mean,
+            "spread": summary.spread,
+            "stdev": summary.stdev,
+            "complete": summary.complete,
+            "joint_round": obj.joint_round,
+            "opinions": [
+                {
+                    "department": opinion.authority.code,
+                    "kind": opinion.authority.kind,
+                    "decision": opinion.decision,
+                    "reason": opinion.reason,
+                    "at": opinion.at,
+                }
+                for opinion in selectors.joint_opinions(obj)
+            ],
+        }
 
     def get_checks(self, obj: Application) -> list[dict[str, Any]]:
         return check_rows(list(selectors.application_checks(obj)))
@@ -108,16 +212,23 @@ class ApplicationDetailOutput(ApplicationOutput):
         return CertificateOutput(certificate).data if certificate else None
 
     def get_timeline(self, obj: Application) -> list[dict[str, Any]]:
+        """The audit trail (the applicant's side of it for members: no expert or department
+        detail). ``action`` repeats ``event_type`` for clients of the first API version."""
+        member = self._is_member(obj)
         return [
             {
                 "at": e.at,
-                "actor": e.actor.get_username() if e.actor else None,
-                "action": e.action,
+                "actor": e.actor.get_username() if e.actor and not member else None,
+                "acting_authority": e.acting_authority.code if e.acting_authority else None,
+                "event_type": e.event_type,
+                "action": e.event_type,
                 "from": e.from_status,
                 "to": e.to_status,
                 "reason": e.reason,
+                "extra_data": {} if member else e.extra_data,
             }
             for e in selectors.application_timeline(obj)
+            if not (member and e.event_type in INTERNAL_EVENTS)
         ]
 
 
@@ -129,7 +240,34 @@ class ApplicationCreateInput(serializers.Serializer):
 
 
 class ReasonInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=5000,
+        help_text="Required for return, reject, decline and object.",
+    )
+
+
+class AssignExpertsInput(serializers.Serializer):
+    experts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=50,
+        help_text="Ids of experts on the register (GET .../experts/ lists them with conflicts).",
+    )
+
+
+class ScoreInput(serializers.Serializer):
+    scores = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2),
+        help_text="A score from 0 to 100 for every criterion code of the tier's rubric.",
+    )
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+INVITATION_ACTIONS = (Action.ACCEPT_ASSIGNMENT, Action.DECLINE_ASSIGNMENT)
+TRANSITION_RESPONSES = {200: ApplicationDetailOutput, **error_responses(400, 403, 404, 409)}
 
 
 def _campaign(value: Any) -> Campaign | None:
@@ -167,6 +305,14 @@ def _list_body(request: Request, message: str) -> list[dict[str, Any]]:
         OpenApiParameter("tier", str, required=False),
         OpenApiParameter("status", str, required=False),
         OpenApiParameter("factory", int, required=False),
+        OpenApiParameter(
+            "waiting_for",
+            str,
+            required=False,
+            enum=["me"],
+            description="me: only the applications waiting for the caller to act (worklist), "
+            "longest-waiting first.",
+        ),
     ]
 )
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -176,8 +322,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> Any:
-        qs = selectors.application_list_for(self.request.user)
         params = self.request.query_params
+        if params.get("waiting_for") == "me":
+            qs = selectors.worklist_for(self.request.user)
+        else:
+            qs = selectors.application_list_for(self.request.user)
         for key in ("tier", "status"):
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
@@ -192,7 +341,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def _detail(self, application: Application, code: int = 200) -> Response:
         application.refresh_from_db()
-        return Response(ApplicationDetailOutput(application).data, status=code)
+        output = ApplicationDetailOutput(application, context=self.get_serializer_context())
+        return Response(output.data, status=code)
 
     @extend_schema(request=ApplicationCreateInput, responses={201: ApplicationDetailOutput})
     def create(self, request: Request) -> Response:
@@ -292,36 +442,128 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._detail(application, status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=ApplicationDetailOutput)
+    def _fire(
+        self, request: Request, action: str, body: type[serializers.Serializer] | None
+    ) -> Application:
+        """Fire one workflow action with the validated body (reason, experts or scores)."""
+        values: dict[str, Any] = {}
+        if body is not None:
+            data = body(data=request.data)
+            data.is_valid(raise_exception=True)
+            values = dict(data.validated_data)
+        application = selectors.application_get_for(
+            request.user, self.kwargs["pk"], invitations=action in INVITATION_ACTIONS
+        )
+        return application_transition(
+            application=application,
+            action=action,
+            actor=acting_user(request),
+            reason=values.pop("reason", ""),
+            data=values,
+        )
+
+    @extend_schema(
+        request=None,
+        responses={202: ApplicationDetailOutput, **error_responses(400, 403, 404, 409)},
+    )
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        """Submit; a Celery task runs every rule and stores each result."""
-        application = services.application_submit(
-            actor=acting_user(request), application=self.get_object()
-        )
-        return self._detail(application, status.HTTP_202_ACCEPTED)
+        """Submit (or resubmit); a Celery task runs every rule and stores each result."""
+        return self._detail(self._fire(request, Action.SUBMIT, None), status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=ReasonInput, responses=ApplicationDetailOutput)
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str | None = None) -> Response:
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = services.application_withdraw(
-            actor=acting_user(request),
-            application=self.get_object(),
-            reason=data.validated_data["reason"],
-        )
-        return self._detail(application)
+        """The applicant withdraws the application (until a decision)."""
+        return self._detail(self._fire(request, Action.WITHDRAW, ReasonInput))
 
-    @extend_schema(request=ReasonInput, responses=ApplicationDetailOutput)
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str | None = None) -> Response:
-        """The city bureau rejects a self-declared basic filing (revokes the certificate)."""
-        data = ReasonInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        application = services.basic_declaration_reject(
-            actor=acting_user(request),
-            application=self.get_object(),
-            reason=data.validated_data["reason"],
-        )
-        return self._detail(application)
+        """Reject with a reason: the reviewer of the current step (advanced), or the city bureau
+        a basic filing went to (its certificate is revoked)."""
+        return self._detail(self._fire(request, Action.REJECT, ReasonInput))
+
+    @extend_schema(
+        request=None, responses={200: ExpertOutput(many=True), **error_responses(403, 404)}
+    )
+    @action(detail=True, methods=["get"])
+    def experts(self, request: Request, pk: str | None = None) -> Response:
+        """The expert register for this application, each expert with the conflicts of
+        interest that would refuse the assignment (for the provincial department)."""
+        application = self.get_object()
+        decision = policy_check(Policy.PROVINCIAL_DEPARTMENT, request.user, application)
+        if not decision:
+            raise PermissionDenied(decision.reason)
+        rows = [asdict(choice) for choice in expert_choices(application)]
+        return Response(ExpertOutput(rows, many=True).data)
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def forward(self, request: Request, pk: str | None = None) -> Response:
+        """The city bureau forwards the application to the provincial department."""
+        return self._detail(self._fire(request, Action.FORWARD, ReasonInput))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_changes(self, request: Request, pk: str | None = None) -> Response:
+        """The reviewer of the current step returns it to the applicant (reason required); after
+        resubmission and passing checks it comes back to the same step."""
+        return self._detail(self._fire(request, Action.RETURN, ReasonInput))
+
+    @extend_schema(request=AssignExpertsInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="assign_experts")
+    def assign_experts(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department invites experts; a conflicted expert is refused (409
+        ``expert_conflict`` does not apply: 400 with the reasons under ``fields.experts``)."""
+        return self._detail(self._fire(request, Action.ASSIGN_EXPERTS, AssignExpertsInput))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="accept_assignment")
+    def accept_assignment(self, request: Request, pk: str | None = None) -> Response:
+        """An invited expert accepts; only then can the expert read the application."""
+        return self._detail(self._fire(request, Action.ACCEPT_ASSIGNMENT, None))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="decline_assignment")
+    def decline_assignment(self, request: Request, pk: str | None = None) -> Response:
+        """An invited expert declines, with the reason."""
+        self._fire(request, Action.DECLINE_ASSIGNMENT, ReasonInput)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ScoreInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def score(self, request: Request, pk: str | None = None) -> Response:
+        """An expert who accepted scores every criterion of the rubric (0-100)."""
+        return self._detail(self._fire(request, Action.SCORE, ScoreInput))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="send_to_joint")
+    def send_to_joint(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department sends it to the joint departments once every expert has
+        scored (409 ``not_ready`` before)."""
+        return self._detail(self._fire(request, Action.SEND_TO_JOINT, None))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def concur(self, request: Request, pk: str | None = None) -> Response:
+        """A joint department of the province concurs."""
+        return self._detail(self._fire(request, Action.CONCUR, ReasonInput))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def object(self, request: Request, pk: str | None = None) -> Response:
+        """A joint department of the province objects, with the reason."""
+        return self._detail(self._fire(request, Action.OBJECT, ReasonInput))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def recommend(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department recommends the application for publicity."""
+        return self._detail(self._fire(request, Action.RECOMMEND, ReasonInput))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def certify(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department certifies: an active certificate is issued."""
+        return self._detail(self._fire(request, Action.CERTIFY, None))

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from certification import selectors
+from certification.error_codes import ErrorCode
 from certification.models import (
     Campaign,
     CampaignQuota,
     Certificate,
     Tier,
-    TierCondition,
     TierConditionsEdition,
 )
 from core.errors import Conflict, DomainError, PermissionDenied
@@ -44,16 +44,19 @@ def campaign_open(
     """An authority opens an application window. Advanced: a provincial department for its
     province; excellent and leading: MIIT. The window defaults to the edition's month."""
     authority = actor.authority
-    if tier == Tier.BASIC:
-        raise DomainError(_("The basic tier is accepted all year; it has no campaigns."))
+    edition = selectors.tier_edition_current()
+    if tier not in Tier.values:
+        message = _("Unknown tier '%(tier)s'.") % {"tier": tier}
+        raise DomainError(message, fields={"tier": [message]})
+    condition = selectors.tier_condition_for(edition, tier)
+    if not condition.needs_campaign:
+        raise DomainError(_("This tier is accepted all year; it has no campaigns."))
     if tier not in selectors.campaign_tiers_for(actor) or authority is None:
         raise PermissionDenied(
             _("Campaigns for this tier are opened by the provincial departments.")
-            if tier == Tier.ADVANCED
+            if condition.certifying_level == "province"
             else _("Campaigns for this tier are opened by MIIT.")
         )
-    edition = selectors.tier_edition_current()
-    condition = TierCondition.objects.get(edition=edition, tier=tier)
     if opens_on is None or closes_on is None:
         default_open, default_close = _month_window(year, condition.default_window_month or 1)
         opens_on, closes_on = opens_on or default_open, closes_on or default_close
@@ -63,7 +66,7 @@ def campaign_open(
     if Campaign.objects.filter(authority=authority, tier=tier, year=year, batch=batch).exists():
         raise Conflict(
             _("Batch %(batch)s of this campaign already exists.") % {"batch": batch},
-            code="campaign_exists",
+            code=ErrorCode.CAMPAIGN_EXISTS,
         )
     campaign = Campaign.objects.create(
         authority=authority,

@@ -1,28 +1,61 @@
-"""Certificates: issuing, superseding and revoking, and the basic tier's self-declared filing."""
+"""Certificates: numbering, issuing (a basic self-declaration or a certification), superseding
+and revoking. Every status change goes through ``certificate_transition``."""
 
 from __future__ import annotations
-
-import logging
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from certification import selectors
-from certification.models import (
-    Application,
-    AuditEvent,
-    Certificate,
-    Tier,
+from certification.error_codes import ErrorCode
+from certification.models import Application, Certificate, CertificateSequence
+from certification.workflow.definitions import Action, CertificateAction
+from certification.workflow.engine import (
+    TransitionContext,
+    application_transition,
+    certificate_transition,
 )
-from certification.services.notifications import notify_on_commit
-from certification.services.transitions import lock_application, transition_apply
-from core.errors import Conflict, DomainError, PermissionDenied
+from certification.workflow.policies import tier_condition
+from core.errors import DomainError
 from factories.models import Factory
 from regions.models import Authority
 
-logger = logging.getLogger(__name__)
+
+def certifying_authority(application: Application) -> Authority:
+    """The industry and IT authority at the tier's certifying level for the factory: its city
+    bureau, its provincial department, or MIIT."""
+    level = tier_condition(application).certifying_level
+    factory = application.factory
+    where: dict[str, str] = {}
+    if level == Authority.Level.CITY:
+        where = {"city_id": factory.city_id}
+    elif level == Authority.Level.PROVINCE:
+        where = {"province_id": factory.city.province_id}
+    authority = (
+        Authority.objects.filter(level=level, kind=Authority.Kind.INDUSTRY_IT, **where)
+        .order_by("code")
+        .first()
+    )
+    if authority is None:
+        raise DomainError(
+            _("No industry and IT authority is on record to certify this factory."),
+            code=ErrorCode.NO_AUTHORITY,
+        )
+    return authority
+
+
+def certificate_number_next(*, tier: str, year: int, authority: Authority, prefix: str) -> str:
+    """Take the next number of the (tier, year, authority) sequence, locked until commit:
+    ``<prefix>-<year>-<region code>-<n:05d>``."""
+    CertificateSequence.objects.get_or_create(tier=tier, year=year, authority=authority)
+    sequence = CertificateSequence.objects.select_for_update().get(
+        tier=tier, year=year, authority=authority
+    )
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    region = authority.city_id or authority.province_id or "00"
+    return f"{prefix}-{year}-{region}-{sequence.last_number:05d}"
 
 
 def certificates_supersede(*, factory: Factory, tier: str) -> None:
@@ -33,79 +66,70 @@ def certificates_supersede(*, factory: Factory, tier: str) -> None:
         status__in=[Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED],
     )
     for certificate in current:
-        before = certificate.status
-        certificate.status = Certificate.Status.SUPERSEDED
-        certificate.status_changed_at = timezone.now()
-        certificate.save(update_fields=["status", "status_changed_at"])
-        AuditEvent.objects.create(
-            certificate=certificate,
-            action="supersede",
-            from_status=before,
-            to_status=certificate.status,
+        certificate_transition(
+            certificate=certificate, action=CertificateAction.SUPERSEDE, actor=None
         )
 
 
-def certificate_self_declare(application: Application) -> Certificate:
-    """A basic application that passed its checks becomes a self-declared certificate, filed
-    with the city bureau of the factory's city."""
-    factory = application.factory
-    authority = (
-        Authority.objects.filter(
-            level=Authority.Level.CITY, city_id=factory.city_id, kind=Authority.Kind.INDUSTRY_IT
-        )
-        .order_by("code")
-        .first()
-    )
-    if authority is None:
-        raise DomainError(_("The factory's city has no industry and IT bureau on record."))
+def certificate_issue(
+    *, application: Application, actor: User | None, self_declared: bool
+) -> Certificate:
+    """Issue the application's certificate (replacing the factory's current one of the tier)."""
+    authority = certifying_authority(application)
     today = timezone.localdate()
-    certificates_supersede(factory=factory, tier=application.tier)
-    certificate = Certificate.objects.create(
-        number=f"ZN-B-{today.year}-{factory.city_id}-{application.pk:06d}",
+    certificates_supersede(factory=application.factory, tier=application.tier)
+    certificate = Certificate(
+        number=certificate_number_next(
+            tier=application.tier,
+            year=today.year,
+            authority=authority,
+            prefix=tier_condition(application).certificate_prefix,
+        ),
         tier=application.tier,
-        factory=factory,
+        factory=application.factory,
         application=application,
         authority=authority,
-        self_declared=True,
+        self_declared=self_declared,
         issued_on=today,
-        status_changed_at=timezone.now(),
     )
-    transition_apply(application, "self_declare", None)
-    application.decided_at = timezone.now()
-    AuditEvent.objects.create(certificate=certificate, action="issue", to_status=certificate.status)
-    return certificate
+    return certificate_transition(
+        certificate=certificate, action=CertificateAction.ISSUE, actor=actor
+    )
+
+
+def effect_self_declare(context: TransitionContext) -> None:
+    """A basic application that passed its checks becomes a self-declared certificate, filed
+    with the city bureau of the factory's city."""
+    certificate = certificate_issue(application=context.application, actor=None, self_declared=True)
+    context.extra["certificate"] = certificate.number
+
+
+def effect_issue(context: TransitionContext) -> None:
+    certificate = certificate_issue(
+        application=context.application, actor=context.actor, self_declared=False
+    )
+    context.extra["certificate"] = certificate.number
+
+
+def effect_revoke(context: TransitionContext) -> None:
+    """The application's certificate is revoked with the transition's reason."""
+    certificate = Certificate.objects.filter(application=context.application).first()
+    if certificate is not None and certificate.status in (
+        Certificate.Status.ACTIVE,
+        Certificate.Status.SUSPENDED,
+    ):
+        certificate_transition(
+            certificate=certificate,
+            action=CertificateAction.REVOKE,
+            actor=context.actor,
+            reason=context.reason,
+        )
+        context.extra["certificate"] = certificate.number
 
 
 @transaction.atomic
 def basic_declaration_reject(*, actor: User, application: Application, reason: str) -> Application:
     """The city bureau rejects a self-declared basic filing: the certificate is revoked."""
-    application = lock_application(application)
-    if application.tier != Tier.BASIC:
-        raise Conflict(_("Only basic-tier declarations are filed with the city."), code="not_basic")
-    decision = selectors.filing_reviewer(actor, application)
-    if not decision:
-        raise PermissionDenied(decision.reason)
-    certificate = Certificate.objects.select_for_update().filter(application=application).first()
-    reason = (reason or "").strip()
-    if not reason:
-        message = _("Give the reason for the rejection.")
-        raise DomainError(message, fields={"reason": [message]})
-    transition_apply(application, "reject_filing", actor, reason)
-    application.decided_at = timezone.now()
-    application.save()
-    assert certificate is not None  # a certified basic application always has one
-    before = certificate.status
-    certificate.status = Certificate.Status.REVOKED
-    certificate.status_reason = reason
-    certificate.status_changed_at = timezone.now()
-    certificate.save()
-    AuditEvent.objects.create(
-        certificate=certificate,
-        actor=actor,
-        action="revoke",
-        from_status=before,
-        to_status=certificate.status,
-        reason=reason,
+    return application_transition(
+        application=application, action=Action.REJECT, actor=actor, reason=reason
     )
-    notify_on_commit(application.pk, "rejected")
-    return application

@@ -12,11 +12,9 @@ from certification import rules, selectors
 from certification.models import (
     Application,
     CheckResult,
-    Tier,
 )
-from certification.services.certificates import certificate_self_declare
-from certification.services.notifications import notify_on_commit
-from certification.services.transitions import lock_application, require_member, transition_apply
+from certification.workflow.definitions import Action
+from certification.workflow.engine import TransitionContext, application_transition
 from core.dispatch import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -24,36 +22,45 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def application_submit(*, actor: User, application: Application) -> Application:
-    application = lock_application(application)
-    require_member(actor, application)
-    transition_apply(application, "submit", actor)
+    """Submit (or resubmit) the application; the checks run in a task after commit."""
+    return application_transition(application=application, action=Action.SUBMIT, actor=actor)
+
+
+def effect_start_submission(context: TransitionContext) -> None:
+    """A new submission: numbered, timed, and its checks queued after commit. If the broker is
+    down the submission stays saved and the periodic sweep checks it later."""
+    application = context.application
     application.submission += 1
     application.submitted_at = timezone.now()
     application.checked_at = None
-    application.save()
-    submission = application.submission
-    # If the broker is down the submission stays saved and the periodic sweep checks it later.
-    task_queue_on_commit("certification.check_application", application.pk, submission)
-    return application
+    context.extra["submission"] = application.submission
+    task_queue_on_commit("certification.check_application", application.pk, application.submission)
+
+
+def effect_record_failed_rules(context: TransitionContext) -> None:
+    """The audit event lists the codes of the rules that failed."""
+    context.extra["failed_rules"] = list(context.data.get("failed_rules", []))
 
 
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
-    application = lock_application(application)
-    require_member(actor, application)
-    transition_apply(application, "withdraw", actor, reason)
-    application.save()
-    return application
+    return application_transition(
+        application=application, action=Action.WITHDRAW, actor=actor, reason=reason
+    )
 
 
 @transaction.atomic
 def application_run_checks(*, application_id: int, submission: int) -> list[CheckResult]:
     """Run every rule for one submission and store each result. Idempotent: a submission
     already checked, superseded or no longer submitted is left alone."""
-    application = Application.objects.select_for_update(of=("self",)).filter(pk=application_id)
-    current = application.select_related(
-        "factory__enterprise", "factory__city", "campaign", "tier_edition", "assessment"
-    ).first()
+    current = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related(
+            "factory__enterprise", "factory__city", "campaign", "tier_edition", "assessment"
+        )
+        .filter(pk=application_id)
+        .first()
+    )
     if current is None or current.status != Application.Status.SUBMITTED:
         return []
     if current.submission != submission or current.checks.filter(submission=submission).exists():
@@ -72,18 +79,14 @@ def application_run_checks(*, application_id: int, submission: int) -> list[Chec
         )
         for result in results
     )
-    current.checked_at = timezone.now()
-    if rules.all_passed(results):
-        transition_apply(current, "checks_pass", None)
-        if current.tier == Tier.BASIC:
-            certificate_self_declare(current)
-    else:
-        failed = ", ".join(r.rule for r in results if not r.passed)
-        transition_apply(current, "checks_fail", None, reason=failed)
-    current.save()
-    notify_on_commit(current.pk, "checked")
-    if current.status == Application.Status.CERTIFIED:
-        notify_on_commit(current.pk, "filed")
+    Application.objects.filter(pk=current.pk).update(checked_at=timezone.now())
+    failed = [result.rule for result in results if not result.passed]
+    application_transition(
+        application=current,
+        action=Action.CHECKS_FAIL if failed else Action.CHECKS_PASS,
+        actor=None,
+        data={"failed_rules": failed},
+    )
     return stored
 
 

@@ -8,16 +8,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from assessments.models import Assessment
 from assessments.uploads import store_upload
 from certification import selectors
+from certification.error_codes import ErrorCode
 from certification.models import (
     Application,
     ApplicationFile,
-    AuditEvent,
     Campaign,
     Declaration,
     DeclarationAnswer,
@@ -25,8 +26,11 @@ from certification.models import (
     Scenario,
     ScenarioClaim,
     Tier,
+    TierCondition,
+    TierConditionsEdition,
 )
-from certification.services.transitions import lock_application, require_editable
+from certification.workflow.engine import event_record, lock_application
+from certification.workflow.events import EventType
 from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
@@ -49,8 +53,15 @@ def _check_assessment(assessment: Assessment | None, factory: Factory) -> None:
         raise DomainError(message, code="invalid", fields={"assessment": [message]})
 
 
+def _condition(edition: TierConditionsEdition, tier: str) -> TierCondition:
+    return TierCondition.objects.get(edition=edition, tier=tier)
+
+
 def _check_campaign(campaign: Campaign | None, tier: str, factory: Factory) -> None:
-    if tier == Tier.BASIC:
+    needs_campaign = _condition(
+        campaign.tier_edition if campaign else selectors.tier_edition_current(), tier
+    ).needs_campaign
+    if not needs_campaign:
         if campaign is not None:
             message = _("The basic tier is accepted all year; choose no campaign.")
             raise DomainError(message, fields={"campaign": [message]})
@@ -91,23 +102,43 @@ def application_create(
         raise Conflict(
             _("This factory already has an open application for this tier (no. %(id)s).")
             % {"id": existing.pk},
-            code="open_application_exists",
+            code=ErrorCode.OPEN_APPLICATION_EXISTS,
             fields={"application": [str(existing.pk)]},
         )
+    edition = campaign.tier_edition if campaign else selectors.tier_edition_current()
     application = Application.objects.create(
         factory=factory,
         tier=tier,
         campaign=campaign,
         assessment=assessment or selectors.latest_assessment(factory),
-        tier_edition=campaign.tier_edition if campaign else selectors.tier_edition_current(),
+        tier_edition=edition,
+        workflow=_condition(edition, tier).workflow,
+        state_changed_at=timezone.now(),
         created_by=actor,
     )
     DeclarationAnswer.objects.bulk_create(
         DeclarationAnswer(application=application, kind=kind) for kind in Declaration.values
     )
-    AuditEvent.objects.create(
-        application=application, actor=actor, action="create", to_status=application.status
+    event_record(
+        event_type=EventType.CREATED,
+        application=application,
+        actor=actor,
+        to_status=application.status,
     )
+    return application
+
+
+def _lock_editable(actor: User, application: Application) -> Application:
+    """Lock the application for a change by a member, refused unless it is editable."""
+    application = lock_application(application)
+    decision = enterprise_can_manage(actor, application.factory.enterprise)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    if not application.is_editable:
+        raise Conflict(
+            _("Only a draft or returned application can be changed."),
+            code=ErrorCode.NOT_EDITABLE,
+        )
     return application
 
 
@@ -120,13 +151,14 @@ def application_update(
     assessment: Assessment | None | Any = ...,
 ) -> Application:
     """Change the campaign or the self-assessment of a draft (``...`` leaves it as it is)."""
-    application = lock_application(application)
-    require_editable(actor, application)
+    application = _lock_editable(actor, application)
     if campaign is not ...:
         _check_campaign(campaign, application.tier, application.factory)
         application.campaign = campaign
-        if campaign is not None:
+        if campaign is not None and campaign.tier_edition_id != application.tier_edition_id:
             application.tier_edition = campaign.tier_edition
+            if application.submission == 0:  # a workflow is fixed once the application is in
+                application.workflow = _condition(campaign.tier_edition, application.tier).workflow
     if assessment is not ...:
         _check_assessment(assessment, application.factory)
         application.assessment = assessment
@@ -139,8 +171,7 @@ def application_claims_set(
     *, actor: User, application: Application, claims: list[dict[str, Any]]
 ) -> list[ScenarioClaim]:
     """Replace the claimed scenarios, all or nothing. AI share is computed, never sent."""
-    application = lock_application(application)
-    require_editable(actor, application)
+    application = _lock_editable(actor, application)
     catalogue_id = application.tier_edition.scenario_catalogue_id
     scenarios = {s.code: s for s in Scenario.objects.filter(catalogue_id=catalogue_id)}
     errors: dict[str, list[str]] = {}
@@ -231,8 +262,7 @@ def application_indicators_set(
     *, actor: User, application: Application, indicators: list[dict[str, Any]]
 ) -> list[Indicator]:
     """Replace the key indicators, all or nothing."""
-    application = lock_application(application)
-    require_editable(actor, application)
+    application = _lock_editable(actor, application)
     errors: dict[str, list[str]] = {}
     rows: list[Indicator] = []
     names: set[str] = set()
@@ -283,8 +313,7 @@ def application_declarations_set(
     *, actor: User, application: Application, declarations: dict[str, bool]
 ) -> None:
     """Declare (or withdraw the declaration of) the basic requirements."""
-    application = lock_application(application)
-    require_editable(actor, application)
+    application = _lock_editable(actor, application)
     unknown = [kind for kind in declarations if kind not in Declaration.values]
     bad = [kind for kind, value in declarations.items() if not isinstance(value, bool)]
     if unknown or bad:
@@ -307,13 +336,12 @@ def application_file_add(
     declaration: str | None = None,
 ) -> ApplicationFile:
     """Attach evidence to a claimed scenario or to a declaration (content-checked)."""
-    application = lock_application(application)
-    require_editable(actor, application)
+    application = _lock_editable(actor, application)
     if application.files.count() >= MAX_FILES_PER_APPLICATION:
         raise DomainError(
             _("An application holds at most %(count)d files.")
             % {"count": MAX_FILES_PER_APPLICATION},
-            code="too_many_files",
+            code=ErrorCode.TOO_MANY_FILES,
             fields={"file": [_("Too many files.")]},
         )
     claim = answer = None

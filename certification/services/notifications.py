@@ -1,89 +1,97 @@
-"""Notifications about application events (inbox and email), queued after commit."""
+"""Notifications about application events (inbox and email).
+
+The engine queues ``notify_application_event`` after commit for every transition the table
+marks ``notify``; the task calls ``application_notify`` with the audit event, so a message is
+sent once per event (the notification key is the event's id) and says what the event says.
+"""
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.services import notification_send
-from certification.models import (
-    Application,
-    AuditEvent,
-    CheckResult,
-)
-from core.dispatch import task_queue_on_commit
+from certification.models import Application, AuditEvent, CheckResult
+from certification.workflow.events import EventType
 
-logger = logging.getLogger(__name__)
-
-
-def notify_on_commit(application_id: int, event: str) -> None:
-    task_queue_on_commit("certification.notify_application_event", application_id, event)
-
-
-NOTIFICATION_KEYS = {
-    "checked": "application-checked:{id}:{submission}",
-    "filed": "basic-filed:{id}",
-    "rejected": "filing-rejected:{id}",
+TO_MEMBERS = {
+    EventType.CHECKS_PASSED,
+    EventType.CHECKS_FAILED,
+    EventType.RETURNED,
+    EventType.REJECTED,
+    EventType.FILING_REJECTED,
+    EventType.RECOMMENDED,
+    EventType.CERTIFIED,
+    EventType.PREREQUISITE_LOST,
 }
 
 
-def application_notify(*, application_id: int, event: str) -> int:
-    """Tell the people concerned about an application event. Idempotent per event.
+def _recipients(event: AuditEvent, application: Application) -> QuerySet[User]:
+    factory = application.factory
+    active = User.objects.filter(is_active=True)
+    if event.event_type in TO_MEMBERS:
+        return active.filter(memberships__enterprise=factory.enterprise)
+    if event.event_type == EventType.SELF_DECLARED:
+        return active.filter(role=Role.CITY_OFFICIAL, authority__city_id=factory.city_id)
+    if event.event_type == EventType.FORWARDED:
+        return active.filter(
+            role=Role.PROVINCIAL_OFFICIAL,
+            authority__level="province",
+            authority__province_id=factory.city.province_id,
+        )
+    if event.event_type == EventType.EXPERTS_ASSIGNED:
+        return active.filter(pk__in=event.extra_data.get("expert_users", []))
+    return active.none()
 
-    checked: the enterprise's members (passed, or returned with the failed rules);
-    filed: the city bureau that a basic factory self-declared; rejected: the members.
-    """
-    application = (
-        Application.objects.select_related("factory__enterprise", "factory__city")
-        .filter(pk=application_id)
+
+def _body(event: AuditEvent, application: Application) -> str:
+    lines = []
+    if event.event_type == EventType.CHECKS_FAILED:
+        lines.append(_("The automated checks found:"))
+        lines.extend(
+            CheckResult.objects.filter(
+                application=application, submission=application.submission, passed=False
+            ).values_list("message_zh", flat=True)
+        )
+    if event.event_type == EventType.SELF_DECLARED:
+        lines.append(
+            _("%(enterprise)s self-declared the basic tier for %(factory)s.")
+            % {"enterprise": application.factory.enterprise.name, "factory": application.factory}
+        )
+    if event.reason:
+        lines.append(_("Reason: %(reason)s") % {"reason": event.reason})
+    if event.extra_data.get("certificate"):
+        lines.append(
+            _("Certificate number: %(number)s") % {"number": event.extra_data["certificate"]}
+        )
+    return "\n".join(lines)
+
+
+def application_notify(*, event_id: int) -> int:
+    """Tell the people concerned about one audit event of an application. Idempotent."""
+    event = (
+        AuditEvent.objects.select_related(
+            "application__factory__enterprise", "application__factory__city"
+        )
+        .filter(pk=event_id, application__isnull=False)
         .first()
     )
-    if application is None or event not in NOTIFICATION_KEYS:
+    if event is None or event.application is None:
         return 0
-    factory = application.factory
-    members = User.objects.filter(memberships__enterprise=factory.enterprise, is_active=True)
+    application = event.application
     with translation.override(settings.LANGUAGE_CODE):
-        tier = application.get_tier_display()
-        if event == "checked":
-            recipients = members
-            failed = list(
-                CheckResult.objects.filter(
-                    application=application, submission=application.submission, passed=False
-                ).values_list("message_zh", flat=True)
-            )
-            if failed:
-                subject = _("%(tier)s application of %(factory)s returned") % {
-                    "tier": tier,
-                    "factory": factory.name,
-                }
-                body = "\n".join([_("The automated checks found:"), *failed])
-            else:
-                subject = _("%(tier)s application of %(factory)s passed its checks") % {
-                    "tier": tier,
-                    "factory": factory.name,
-                }
-                body = subject
-        elif event == "filed":
-            recipients = User.objects.filter(
-                role=Role.CITY_OFFICIAL, authority__city_id=factory.city_id, is_active=True
-            )
-            subject = _("Basic tier self-declared: %(factory)s") % {"factory": factory.name}
-            body = _("%(enterprise)s self-declared the basic tier for %(factory)s.") % {
-                "enterprise": factory.enterprise.name,
-                "factory": factory.name,
-            }
-        else:
-            recipients = members
-            reason = (
-                AuditEvent.objects.filter(application=application, action="reject_filing")
-                .values_list("reason", flat=True)
-                .last()
-            )
-            subject = _("Basic filing of %(factory)s rejected") % {"factory": factory.name}
-            body = _("Reason: %(reason)s") % {"reason": reason or ""}
-    key = NOTIFICATION_KEYS[event].format(id=application.pk, submission=application.submission)
-    return notification_send(recipients=recipients, key=key, subject=subject, body=body)
+        subject = _("%(tier)s application of %(factory)s: %(event)s") % {
+            "tier": application.get_tier_display(),
+            "factory": application.factory.name,
+            "event": event.get_event_type_display(),
+        }
+        body = _body(event, application) or subject
+    return notification_send(
+        recipients=_recipients(event, application),
+        key=f"application-event:{event.pk}",
+        subject=subject[:200],
+        body=body,
+    )

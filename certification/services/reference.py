@@ -112,8 +112,28 @@ def tier_conditions_create(
             certified_by=row.get("certified_by", ""),
             default_window_month=(row.get("default_window") or {}).get("month"),
             cultivation_months_max=row.get("cultivation_period_months_max"),
+            **_process_facts(row["code"], row.get("process") or {}),
         )
     return edition
+
+
+def _process_facts(tier: str, process: dict[str, Any]) -> dict[str, Any]:
+    """How a tier is run, from its ``process`` block; a workflow the portal lacks is refused."""
+    from certification.workflow.definitions import WORKFLOWS
+
+    workflow = process.get("workflow", "")
+    if workflow not in WORKFLOWS:
+        raise ValueError(f"tier {tier}: unknown workflow {workflow!r}")
+    return {
+        "needs_campaign": bool(process.get("needs_campaign", True)),
+        "workflow": workflow,
+        "certifying_level": process.get("certifying_level", "national"),
+        "certificate_prefix": process.get("certificate_prefix", ""),
+        "publicity_required": bool(process.get("publicity_required", True)),
+        "min_experts": int(process.get("min_experts", 0)),
+        "review_rubric": list(process.get("review_rubric", [])),
+        "joint_department_kinds": list(process.get("joint_department_kinds", [])),
+    }
 
 
 def certification_load_reference() -> int:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import ScopeLevel, User
@@ -25,10 +26,25 @@ from certification.models import (
     Application,
     Tier,
 )
-from certification.presenters import claim_summary, rule_rows, timeline_rows
-from certification.services.transitions import TRANSITIONS
+from certification.presenters import (
+    action_form,
+    action_panels,
+    claim_summary,
+    rule_rows,
+    state_label,
+    state_tone,
+    timeline_rows,
+)
 from certification.views.common import PAGE_SIZE, HtmxHttpRequest
-from core.errors import DomainError, PermissionDenied
+from certification.workflow.definitions import Action, Form
+from certification.workflow.engine import (
+    application_transition,
+    application_workflow,
+    available_actions_for,
+)
+from certification.workflow.events import EventType
+from certification.workflow.policies import tier_condition
+from core.errors import DomainError, NotFound, PermissionDenied
 from core.html import form_add_domain_error
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
@@ -87,14 +103,18 @@ def application_campaign_options(request: HttpRequest) -> HttpResponse:
     )
     form = _create_form(request, user)
     campaign_field = form.fields["campaign"]
-    if factories and tier in Tier.values and tier != Tier.BASIC:
+    needs_campaign = (
+        tier in Tier.values
+        and selectors.tier_condition_for(selectors.tier_edition_current(), tier).needs_campaign
+    )
+    if factories and needs_campaign:
         campaigns = pages.campaigns_accepting(factories, today=timezone.localdate(), tier=tier)
         campaign_field.queryset = campaigns  # type: ignore[attr-defined]
         campaign_field.empty_label = _("Not chosen yet (choose it in the form)")  # type: ignore[attr-defined]
     return render(
         request,
         "certification/campaign_field.html",
-        {"field": form["campaign"], "basic": tier == Tier.BASIC},
+        {"field": form["campaign"], "basic": tier in Tier.values and not needs_campaign},
     )
 
 
@@ -131,38 +151,43 @@ def application_new(request: HttpRequest) -> HttpResponse:
 # --- the detail page and the transitions -------------------------------------------------------
 
 
-def _can_reject(user: User, application: Application) -> bool:
-    return bool(selectors.application_can_reject(user, application))
-
-
 def _render_detail(
     request: HttpRequest,
     application: Application,
     *,
-    reject_form: ReasonForm | None = None,
+    bound: dict[str, Any] | None = None,
     withdraw_form: ReasonForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = acting_user(request)
     is_member = bool(enterprise_can_manage(user, application.factory.enterprise))
+    options = {option.action: option for option in available_actions_for(user, application)}
+    withdraw = options.get(Action.WITHDRAW)
     claims = pages.application_claims(application)
     context = {
         "application": application,
+        "status_label": state_label(application.status, for_applicant=is_member),
+        "status_tone": state_tone(application.status),
         "is_member": is_member,
         "can_edit": is_member and application.is_editable,
-        "can_withdraw": is_member and application.status in TRANSITIONS["withdraw"].sources,
-        "can_reject": _can_reject(user, application),
+        "can_submit": Action.SUBMIT in options and options[Action.SUBMIT].allowed,
+        "can_withdraw": withdraw is not None and withdraw.allowed,
+        "panels": action_panels(application, user, bound),
         "checks": rule_rows(selectors.application_checks(application)),
         "claims": claims,
         "summary": claim_summary(application, claims),
         "indicators": indicator_rows_from_saved(pages.application_indicators(application)),
         "declarations": pages.application_declarations(application),
         "certificate": pages.application_certificate(application),
-        "timeline": timeline_rows(application),
-        "reject_form": reject_form or ReasonForm(),
+        "timeline": timeline_rows(application, for_applicant=is_member),
         "withdraw_form": withdraw_form or ReasonForm(),
         "checks_running": application.status == Application.Status.SUBMITTED,
+        "needs_campaign": tier_condition(application).needs_campaign,
     }
+    if not is_member:
+        context["scores"] = selectors.application_score_summary(application, viewer=user)
+        context["rubric"] = tier_condition(application).review_rubric
+        context["opinions"] = list(selectors.joint_opinions(application))
     return render(request, "certification/application_detail.html", context, status=status)
 
 
@@ -187,69 +212,99 @@ def application_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(detail)
 
 
+DONE_MESSAGES: dict[str, Any] = {
+    EventType.SUBMITTED: gettext_lazy(
+        "The application is submitted. The automated checks run now; this page shows them."
+    ),
+    EventType.WITHDRAWN: gettext_lazy("The application is withdrawn."),
+    EventType.FILING_REJECTED: gettext_lazy(
+        "The filing is rejected and the certificate is revoked."
+    ),
+    EventType.FORWARDED: gettext_lazy("The application is forwarded to the provincial department."),
+    EventType.RETURNED: gettext_lazy("The application is returned to the applicant."),
+    EventType.REJECTED: gettext_lazy("The application is rejected."),
+    EventType.EXPERTS_ASSIGNED: gettext_lazy("The experts are invited."),
+    EventType.ASSIGNMENT_ACCEPTED: gettext_lazy(
+        "You accepted the assignment. Score it when ready."
+    ),
+    EventType.ASSIGNMENT_DECLINED: gettext_lazy("You declined the assignment."),
+    EventType.SCORED: gettext_lazy("Your scores are saved."),
+    EventType.SENT_TO_JOINT: gettext_lazy("The application is sent to the joint departments."),
+    EventType.CONCURRED: gettext_lazy("Your department's concurrence is recorded."),
+    EventType.OBJECTED: gettext_lazy("Your department's objection is recorded."),
+    EventType.RECOMMENDED: gettext_lazy("The application is recommended for publicity."),
+    EventType.CERTIFIED: gettext_lazy("The factory is certified; the certificate is issued."),
+}
+INVITATION_ACTIONS = (Action.ACCEPT_ASSIGNMENT, Action.DECLINE_ASSIGNMENT)
+
+
+@login_required
+@require_POST
+def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Fire one workflow action from the detail page (or an expert's worklist). A refused
+    form comes back with the errors at its fields; a step taken meanwhile by someone else comes
+    back as a message."""
+    user = acting_user(request)
+    application = selectors.application_get_for(user, pk, invitations=action in INVITATION_ACTIONS)
+    transition = application_workflow(application).get(action)
+    if transition is None:
+        raise NotFound(_("Applications of this tier have no such step."))
+    form = action_form(application, transition.form, request.POST)
+    after = reverse("application-detail", kwargs={"pk": application.pk})
+    if action == Action.DECLINE_ASSIGNMENT or (
+        action == Action.ACCEPT_ASSIGNMENT and request.POST.get("next") == "worklist"
+    ):
+        after = reverse("worklist")
+    if not form.is_valid():
+        return _refused(request, application, action, form, withdraw=action == Action.WITHDRAW)
+    data: dict[str, Any] = {}
+    if transition.form == Form.ASSIGN:
+        data = {"experts": form.cleaned_data["experts"]}
+    elif transition.form == Form.SCORE:
+        data = form.payload()
+    try:
+        application_transition(
+            application=application,
+            action=action,
+            actor=user,
+            reason=form.cleaned_data.get("reason", ""),
+            data=data,
+        )
+    except PermissionDenied:
+        raise
+    except DomainError as exc:
+        if exc.fields:
+            form_add_domain_error(form, exc)
+            return _refused(request, application, action, form, withdraw=action == Action.WITHDRAW)
+        messages.error(request, str(exc.message))
+        return redirect(after)
+    messages.success(request, str(DONE_MESSAGES.get(transition.event_type, _("Done."))))
+    return redirect(after)
+
+
+def _refused(
+    request: HttpRequest, application: Application, action: str, form: Any, *, withdraw: bool
+) -> HttpResponse:
+    application.refresh_from_db()
+    if withdraw:
+        return _render_detail(request, application, withdraw_form=form, status=400)
+    return _render_detail(request, application, bound={action: form}, status=400)
+
+
 @login_required
 @require_POST
 def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    application = selectors.application_get_for(request.user, pk)
-    try:
-        application = services.application_submit(
-            actor=acting_user(request), application=application
-        )
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        messages.error(request, str(exc.message))
-        return redirect("application-detail", pk=application.pk)
-    messages.success(
-        request,
-        _("The application is submitted. The automated checks run now; this page shows them."),
-    )
-    return redirect("application-detail", pk=application.pk)
+    return application_act(request, pk, Action.SUBMIT)
 
 
 @login_required
 @require_POST
 def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    application = selectors.application_get_for(request.user, pk)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, application, withdraw_form=form, status=400)
-    try:
-        services.application_withdraw(
-            actor=acting_user(request), application=application, reason=form.cleaned_data["reason"]
-        )
-    except DomainError as exc:
-        if exc.status == 403:
-            raise
-        messages.error(request, str(exc.message))
-        return redirect("application-detail", pk=application.pk)
-    messages.success(request, _("The application is withdrawn."))
-    return redirect("application-detail", pk=application.pk)
+    return application_act(request, pk, Action.WITHDRAW)
 
 
 @login_required
 @require_POST
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """The city bureau rejects a self-declared basic filing; its certificate is revoked."""
-    application = selectors.application_get_for(request.user, pk)
-    form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.basic_declaration_reject(
-                actor=acting_user(request),
-                application=application,
-                reason=form.cleaned_data["reason"],
-            )
-        except PermissionDenied:
-            raise
-        except DomainError as exc:
-            if exc.fields:
-                form_add_domain_error(form, exc)
-            else:
-                messages.error(request, str(exc.message))
-                return redirect("application-detail", pk=application.pk)
-        else:
-            messages.success(request, _("The filing is rejected and the certificate is revoked."))
-            return redirect("application-detail", pk=application.pk)
-    application.refresh_from_db()
-    return _render_detail(request, application, reject_form=form, status=400)
+    return application_act(request, pk, Action.REJECT)

@@ -7,9 +7,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from accounts.models import Role
 from accounts.selectors import acting_user
-from certification import pages
+from certification import pages, selectors
 from certification.views.common import PAGE_SIZE
 from core.errors import PermissionDenied
 
@@ -20,7 +19,7 @@ from core.errors import PermissionDenied
 @require_GET
 def basic_filings(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    if user.role != Role.CITY_OFFICIAL or user.authority is None:
+    if not selectors.basic_filings_visible(user):
         raise PermissionDenied(_("Only city officials review the basic filings of their city."))
     page = Paginator(pages.basic_filings_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -6,8 +6,14 @@ from django.test import Client
 
 from accounts.models import User
 from assessments.models import Assessment
-from certification.models import Application, Certificate
-from demo.management.commands.seed_demo import DEMO_ASSESSMENTS, DEMO_PASSWORD, DEMO_USERS
+from certification.models import Application, Certificate, ExpertAssignment, ExpertConflict
+from demo.management.commands.seed_demo import (
+    DEMO_ASSESSMENTS,
+    DEMO_ENTERPRISES,
+    DEMO_PASSWORD,
+    DEMO_REVIEW_STEPS,
+    DEMO_USERS,
+)
 from factories.models import CultivationPoolEntry, Enterprise
 
 pytestmark = pytest.mark.django_db
@@ -31,23 +37,35 @@ def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (User.objects.count(), Enterprise.objects.count()) == counts
     assert counts == (len(DEMO_USERS), 3)
-    assert CultivationPoolEntry.objects.count() == 1
+    assert CultivationPoolEntry.objects.count() == 1 + len(DEMO_REVIEW_STEPS)
     submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
     assert Assessment.objects.filter(status=Assessment.Status.DRAFT).count() == 1
     assert Assessment.objects.count() == len(DEMO_ASSESSMENTS)
     statuses = sorted(Application.objects.values_list("tier", "status"))
-    assert statuses == [
-        ("advanced", "checks_passed"),
-        ("basic", "certified"),
-        ("basic", "certified"),
-        ("basic", "returned"),
-    ]
-    returned = Application.objects.get(status="returned")
+    assert statuses == sorted(
+        [
+            ("advanced", "city_review"),
+            *(("advanced", step) for _factory, step in DEMO_REVIEW_STEPS),
+            ("basic", "certified"),
+            ("basic", "certified"),
+            ("basic", "returned"),
+        ]
+    )
+    returned = Application.objects.get(tier="basic", status="returned")
     assert list(returned.checks.filter(passed=False).values_list("rule", flat=True)) == [
         "maturity_level"
     ]
     assert Certificate.objects.filter(self_declared=True, status="active").count() == 2
+    advanced = Certificate.objects.get(tier="advanced", status="active")
+    assert not advanced.self_declared and advanced.authority.code == "32-industry-it"
+    # The advanced application returned by the province resumes at the provincial decision.
+    assert Application.objects.get(tier="advanced", status="returned").resume_state == (
+        "provincial_decision"
+    )
+    # The expert who declared a relationship with the applicant is never assigned.
+    assert not ExpertAssignment.objects.filter(expert__user__username="expert_zhou").exists()
+    assert ExpertConflict.objects.filter(expert__user__username="expert_zhou").count() == 1
 
 
 @pytest.mark.parametrize(("username", "role", "authority", "display"), DEMO_USERS)
@@ -79,7 +97,8 @@ def test_home_counts_follow_scope(demo):
     assert (context["enterprise_count"], context["factory_count"]) == (1, 1)
     client.login(username="prov_jiangsu", password=DEMO_PASSWORD)
     context = client.get("/").context
-    assert (context["enterprise_count"], context["factory_count"]) == (2, 3)
+    jiangsu = [f for *_rest, factories in DEMO_ENTERPRISES for f in factories if f[2][:2] == "32"]
+    assert (context["enterprise_count"], context["factory_count"]) == (2, len(jiangsu))
 
 
 def test_wrong_password_is_refused_with_a_message(demo):

@@ -43,10 +43,10 @@ def test_basic_passes_checks_and_becomes_a_self_declared_certificate(
     assert certificate.authority.city_id == applicant.city_id
     assert certificate.number.startswith(f"ZN-B-{date.today().year}-{applicant.city_id}-")
     actions = list(
-        AuditEvent.objects.filter(application=application).values_list("action", flat=True)
+        AuditEvent.objects.filter(application=application).values_list("event_type", flat=True)
     )
     assert actions == ["create", "submit", "checks_pass", "self_declare"]
-    assert AuditEvent.objects.filter(certificate=certificate, action="issue").exists()
+    assert AuditEvent.objects.filter(certificate=certificate, event_type="issue").exists()
 
 
 def test_failed_checks_return_the_application_with_reasons_and_resubmission_works(
@@ -57,8 +57,8 @@ def test_failed_checks_return_the_application_with_reasons_and_resubmission_work
     assert application.status == Application.Status.RETURNED
     failed = CheckResult.objects.get(application=application, passed=False)
     assert failed.rule == "maturity_level" and "2级" in failed.message_zh
-    event = AuditEvent.objects.get(application=application, action="checks_fail")
-    assert event.actor is None and event.reason == "maturity_level"
+    event = AuditEvent.objects.get(application=application, event_type="checks_fail")
+    assert event.actor is None and event.extra_data["failed_rules"] == ["maturity_level"]
 
     better = submitted_assessment(enterprise_user, applicant, 2)
     services.application_update(actor=enterprise_user, application=application, assessment=better)
@@ -109,7 +109,7 @@ def test_city_rejects_a_basic_declaration_and_the_certificate_is_revoked(
     assert application.status == Application.Status.REJECTED
     assert certificate.status == Certificate.Status.REVOKED
     assert certificate.status_reason == "现场核查不符"
-    event = AuditEvent.objects.get(certificate=certificate, action="revoke")
+    event = AuditEvent.objects.get(certificate=certificate, event_type="revoke")
     assert (event.actor, event.from_status, event.to_status) == (
         suzhou_official,
         "active",
@@ -177,7 +177,7 @@ def test_advanced_in_the_pool_passes_prerequisite(
         application = submit_and_check(
             enterprise_user, application, django_capture_on_commit_callbacks
         )
-    assert application.status == Application.Status.CHECKS_PASSED
+    assert application.status == Application.Status.CITY_REVIEW  # checks passed; the city next
     prerequisite = CheckResult.objects.get(application=application, rule="prerequisite_tier")
     assert "2027" in prerequisite.message_zh
     assert not Certificate.objects.filter(application=application).exists()
@@ -316,7 +316,7 @@ def test_a_new_certificate_supersedes_the_current_one(
         Certificate.objects.get(application=second),
     )
     assert (old.status, new.status) == ("superseded", "active")
-    assert AuditEvent.objects.filter(certificate=old, action="supersede").exists()
+    assert AuditEvent.objects.filter(certificate=old, event_type="supersede").exists()
 
 
 def test_one_broken_application_does_not_stop_the_sweep(enterprise_user, applicant, media):
@@ -363,10 +363,9 @@ def test_applicants_and_the_city_are_notified(
 
     returned = ready_basic(enterprise_user, applicant, media, level=1)
     submit_and_check(enterprise_user, returned, django_capture_on_commit_callbacks)
-    note = Notification.objects.get(
-        recipient=enterprise_user, key__startswith="application-checked"
-    )
-    assert "退回" in note.subject or "returned" in note.subject
+    event = AuditEvent.objects.get(application=returned, event_type="checks_fail")
+    note = Notification.objects.get(recipient=enterprise_user, key=f"application-event:{event.pk}")
+    assert "退回" in note.subject
     assert "成熟度1级" in note.body  # the failed rule's reason, in Chinese
     assert (
         not Notification.objects.filter(recipient=suzhou_official)
@@ -381,14 +380,16 @@ def test_applicants_and_the_city_are_notified(
         ready_basic(enterprise_user, other, media),
         django_capture_on_commit_callbacks,
     )
+    filed = AuditEvent.objects.get(application=certified, event_type="self_declare")
     assert Notification.objects.filter(
-        recipient=suzhou_official, key=f"basic-filed:{certified.pk}"
+        recipient=suzhou_official, key=f"application-event:{filed.pk}"
     ).exists()
     with django_capture_on_commit_callbacks(execute=True):
         services.basic_declaration_reject(
             actor=suzhou_official, application=certified, reason="材料不实"
         )
-    rejected = Notification.objects.get(key=f"filing-rejected:{certified.pk}")
+    event = AuditEvent.objects.get(application=certified, event_type="reject_filing")
+    rejected = Notification.objects.get(key=f"application-event:{event.pk}")
     assert rejected.recipient == enterprise_user and "材料不实" in rejected.body
     # Sending again changes nothing.
-    assert services.application_notify(application_id=certified.pk, event="rejected") == 0
+    assert services.application_notify(event_id=event.pk) == 0

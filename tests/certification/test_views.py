@@ -562,7 +562,7 @@ def test_city_official_rejects_a_basic_filing_with_a_reason(
     assert "Reject the filing" in page
     response = city.post(f"/applications/{application.pk}/reject/", {"reason": "  "})
     assert response.status_code == 400
-    assert "Give the reason for the rejection." in response.content.decode()
+    assert "Give the reason." in response.content.decode()
     certificate.refresh_from_db()
     assert certificate.status == Certificate.Status.ACTIVE
 
@@ -729,7 +729,7 @@ def test_member_list_queries_are_bounded(
 def test_basic_filings_queries_are_bounded(count, suzhou_official, django_assert_max_num_queries):
     make_certificates(count)
     city = browser_for(suzhou_official)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # 6, and the worklist count in the navigation bar
         response = city.get("/filings/basic/")
     assert response.status_code == 200
     assert response.content.decode().count("ZN-B-TEST-") == count

@@ -24,7 +24,10 @@ from assessments.services import (
     assessment_submit,
 )
 from certification import services
-from certification.models import Application, Declaration
+from certification.models import Application, Declaration, Expert, ExpertConflict
+from certification.services.reviews import expert_conflict_declare, expert_register
+from certification.workflow.definitions import Action
+from certification.workflow.engine import application_transition
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
@@ -46,7 +49,14 @@ DEMO_USERS = [
     ("city_suzhou", Role.CITY_OFFICIAL, "320500-industry-it", "苏州市工信局 王科长"),
     ("prov_jiangsu", Role.PROVINCIAL_OFFICIAL, "32-industry-it", "江苏省工信厅 赵处长"),
     ("joint_jiangsu", Role.JOINT_REVIEWER, "32-development-reform", "江苏省发改委 钱处长"),
+    ("joint_js_finance", Role.JOINT_REVIEWER, "32-finance", "江苏省财政厅 周处长"),
+    ("joint_js_assets", Role.JOINT_REVIEWER, "32-state-assets", "江苏省国资委 吴处长"),
+    ("joint_js_market", Role.JOINT_REVIEWER, "32-market-supervision", "江苏省市场监管局 郑处长"),
+    ("joint_js_data", Role.JOINT_REVIEWER, "32-data-administration", "江苏省数据局 冯处长"),
     ("expert_chen", Role.EXPERT, None, "陈专家"),
+    ("expert_li", Role.EXPERT, None, "李专家"),
+    ("expert_wang", Role.EXPERT, None, "王专家"),
+    ("expert_zhou", Role.EXPERT, None, "周专家"),
     ("miit_reviewer", Role.MIIT_REVIEWER, "miit", "工信部 孙司长"),
 ]
 
@@ -61,6 +71,11 @@ DEMO_ENTERPRISES = [
         [
             ("苏州精工虎丘智能工厂", "苏州市虎丘区科技城锦峰路 8 号", "320500"),
             ("苏州精工昆山精密部件工厂", "昆山市开发区前进东路 99 号", "320500"),
+            ("苏州精工吴中装配工厂", "苏州市吴中区越溪街道吴中大道 1 号", "320500"),
+            ("苏州精工相城电机工厂", "苏州市相城区黄埭镇春兴路 18 号", "320500"),
+            ("苏州精工吴江铸造工厂", "苏州市吴江区松陵镇中山北路 7 号", "320500"),
+            ("苏州精工常熟电子工厂", "常熟市虞山街道黄河路 36 号", "320500"),
+            ("苏州精工太仓装备工厂", "太仓市城厢镇太平北路 52 号", "320500"),
         ],
     ),
     (
@@ -90,6 +105,66 @@ DEMO_ASSESSMENTS = [
     ("南京精工数控工厂", 1, 90),
     ("杭州智造西湖电子工厂", 4, 10),
     ("南京精工数控工厂", None, None),
+    *(
+        (name, 3, 45)
+        for name in (
+            "苏州精工吴中装配工厂",
+            "苏州精工相城电机工厂",
+            "苏州精工吴江铸造工厂",
+            "苏州精工常熟电子工厂",
+            "苏州精工太仓装备工厂",
+        )
+    ),
+]
+
+# Advanced applications through the pool, each left at one step of the review chain.
+DEMO_REVIEW_STEPS = [
+    ("苏州精工吴中装配工厂", "expert_review"),
+    ("苏州精工相城电机工厂", "joint_review"),
+    ("苏州精工吴江铸造工厂", "returned"),
+    ("苏州精工常熟电子工厂", "recommended"),
+    ("苏州精工太仓装备工厂", "certified"),
+]
+JOINT_DEPARTMENTS = [
+    (
+        "32-development-reform",
+        "江苏省发展和改革委员会",
+        "Jiangsu Development and Reform Commission",
+        Authority.Kind.DEVELOPMENT_REFORM,
+    ),
+    ("32-finance", "江苏省财政厅", "Jiangsu Department of Finance", Authority.Kind.FINANCE),
+    (
+        "32-state-assets",
+        "江苏省人民政府国有资产监督管理委员会",
+        "Jiangsu State-owned Assets Supervision and Administration Commission",
+        Authority.Kind.STATE_ASSETS,
+    ),
+    (
+        "32-market-supervision",
+        "江苏省市场监督管理局",
+        "Jiangsu Administration for Market Regulation",
+        Authority.Kind.MARKET_SUPERVISION,
+    ),
+    (
+        "32-data-administration",
+        "江苏省数据局",
+        "Jiangsu Data Bureau",
+        Authority.Kind.DATA_ADMINISTRATION,
+    ),
+]
+# (username, employer, specialities); the last one works for the demo applicant: a conflict.
+DEMO_EXPERTS = [
+    ("expert_chen", "东南大学机械工程学院", "智能制造系统、工业互联网"),
+    ("expert_li", "江苏省机械研究设计院", "数字化车间、精益生产"),
+    ("expert_wang", "南京航空航天大学", "工业软件、质量管理"),
+    ("expert_zhou", "苏州工业园区智能制造促进中心", "设备运维、供应链协同"),
+]
+
+
+DEMO_SCORES = [
+    {"scenario_depth": "86", "indicators": "82", "leading_role": "78", "declarations": "95"},
+    {"scenario_depth": "80", "indicators": "88", "leading_role": "75", "declarations": "90"},
+    {"scenario_depth": "74", "indicators": "79", "leading_role": "70", "declarations": "92"},
 ]
 
 
@@ -187,6 +262,17 @@ class Command(BaseCommand):
             "production_operations": "S21",
             "operational_management": "S31",
         }
+        plans += [
+            (
+                name,
+                suzhou,
+                "advanced",
+                open_now,
+                ["production_operations", "production_management", "operational_management"],
+                2,
+            )
+            for name, _step in DEMO_REVIEW_STEPS
+        ]
         for factory_name, actor, tier, campaign, stages, ai in plans:
             factory = Factory.objects.get(name=factory_name)
             application = services.application_create(
@@ -243,18 +329,82 @@ class Command(BaseCommand):
             services.application_run_checks(
                 application_id=application.pk, submission=application.submission
             )
+        for factory_name, step in DEMO_REVIEW_STEPS:
+            self._advance(Application.objects.get(factory__name=factory_name), step, users)
+
+    def _seed_experts(self, users: dict[str, User]) -> None:
+        """Four experts on Jiangsu's register; one works for the demo applicant's group and has
+        declared a relationship with it, so the assignment refuses him."""
+        if Expert.objects.exists():
+            return
+        applicant = Enterprise.objects.get(name="苏州精工智能装备有限公司")
+        for username, employer, specialities in DEMO_EXPERTS:
+            expert_register(
+                user=users[username],
+                employer_name=employer,
+                province_id="32",
+                specialities=specialities,
+            )
+        expert_conflict_declare(
+            actor=users["expert_zhou"],
+            enterprise=applicant,
+            kind=ExpertConflict.Kind.RELATIONSHIP,
+            description="曾为该企业智能工厂项目提供咨询服务（2025 年）。",
+        )
+
+    def _advance(self, application: Application, step: str, users: dict[str, User]) -> None:
+        """Take an advanced application that passed its checks along the review chain, acting
+        as each role in turn, until it stands at ``step``."""
+
+        def act(action: str, username: str, reason: str = "", **data: Any) -> None:
+            application_transition(
+                application=application,
+                action=action,
+                actor=users[username],
+                reason=reason,
+                data=data,
+            )
+
+        act(Action.FORWARD, "city_suzhou", "材料齐全，同意推荐。")
+        experts = [
+            Expert.objects.get(user=users[name]).pk
+            for name in ("expert_chen", "expert_li", "expert_wang")
+        ]
+        act(Action.ASSIGN_EXPERTS, "prov_jiangsu", experts=experts)
+        act(Action.ACCEPT_ASSIGNMENT, "expert_chen")
+        act(Action.SCORE, "expert_chen", scores=DEMO_SCORES[0], comment="场景建设扎实。")
+        act(Action.ACCEPT_ASSIGNMENT, "expert_li")
+        if step == "expert_review":
+            return
+        act(Action.SCORE, "expert_li", scores=DEMO_SCORES[1], comment="指标提升明显。")
+        act(Action.ACCEPT_ASSIGNMENT, "expert_wang")
+        act(Action.SCORE, "expert_wang", scores=DEMO_SCORES[2], comment="带动作用有待加强。")
+        act(Action.SEND_TO_JOINT, "prov_jiangsu")
+        act(Action.CONCUR, "joint_jiangsu", "同意。")
+        act(Action.CONCUR, "joint_js_finance", "同意。")
+        if step == "joint_review":
+            return
+        for username in ("joint_js_assets", "joint_js_market", "joint_js_data"):
+            act(Action.CONCUR, username, "同意。")
+        if step == "returned":
+            act(Action.RETURN, "prov_jiangsu", "请补充近三年关键指标的第三方核验材料。")
+            return
+        act(Action.RECOMMEND, "prov_jiangsu", "专家评分及联审通过，推荐公示。")
+        if step == "certified":
+            act(Action.CERTIFY, "prov_jiangsu")
 
     def _seed(self) -> None:
-        Authority.objects.get_or_create(
-            code="32-development-reform",
-            defaults={
-                "name_zh": "江苏省发展和改革委员会",
-                "name_en": "Jiangsu Development and Reform Commission",
-                "level": Authority.Level.PROVINCE,
-                "kind": Authority.Kind.DEVELOPMENT_REFORM,
-                "province_id": "32",
-            },
-        )
+        for code, name_zh, name_en, kind in JOINT_DEPARTMENTS:
+            Authority.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name_zh": name_zh,
+                    "name_en": name_en,
+                    "level": Authority.Level.PROVINCE,
+                    "kind": kind,
+                    "province_id": "32",
+                },
+            )
         users: dict[str, User] = {}
         for username, role, authority_code, display in DEMO_USERS:
             user = User.objects.filter(username=username).first()
@@ -298,13 +448,15 @@ class Command(BaseCommand):
 
         self._seed_assessments(users)
 
-        pooled = Factory.objects.filter(name="苏州精工昆山精密部件工厂").first()
-        if pooled and not CultivationPoolEntry.objects.filter(factory=pooled).exists():
-            cultivation_pool_add(
-                actor=users["city_suzhou"],
-                factory=pooled,
-                year=timezone.localdate().year,
-                reason="重点培育：精密部件产线数字化改造成效明显，拟申报先进级。",
-            )
+        pooled_names = ["苏州精工昆山精密部件工厂", *(name for name, _step in DEMO_REVIEW_STEPS)]
+        for pooled in Factory.objects.filter(name__in=pooled_names):
+            if not CultivationPoolEntry.objects.filter(factory=pooled).exists():
+                cultivation_pool_add(
+                    actor=users["city_suzhou"],
+                    factory=pooled,
+                    year=timezone.localdate().year,
+                    reason="重点培育：产线数字化改造成效明显，拟申报先进级。",
+                )
+        self._seed_experts(users)
 
         self._seed_certification(users)

@@ -1,0 +1,23 @@
+"""Navigation facts of certification: whether the user has a worklist and how long it is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.models import User
+from certification import selectors
+from certification.workflow.definitions import states_waiting_for
+
+
+def worklist(request: HttpRequest) -> dict[str, Any]:
+    """One COUNT query for a signed-in user whose role some workflow waits for; none else."""
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    facts: dict[str, Any] = {"sees_basic_filings": selectors.basic_filings_visible(user)}
+    if states_waiting_for(user.role):
+        facts["has_worklist"] = True
+        facts["worklist_count"] = selectors.worklist_count(user)
+    return facts

@@ -1,0 +1,297 @@
+"""The one engine that applies any transition of any workflow.
+
+``application_transition`` locks the application, finds the transition of its workflow for the
+action, checks the state, the actor's policy and the action's guard, requires a reason where
+the table says so, runs the effects (they write their rows and may queue work after commit),
+writes the new state and one typed audit event, and fires a follow-up system action when the
+table chains one. ``available_actions_for`` answers the same questions without acting, so the
+buttons, the API and the worklists agree with what the engine will accept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import AnyUser, Decision
+from certification.error_codes import ErrorCode
+from certification.models import Application, AuditEvent, Certificate
+from certification.workflow.definitions import (
+    CERTIFICATE_TRANSITIONS,
+    Action,
+    Transition,
+    workflow_get,
+)
+from certification.workflow.events import EventType
+from certification.workflow.policies import (
+    Policy,
+    guard_check,
+    policy_check,
+    policy_roles,
+)
+from certification.workflow.states import DECIDED_STATES, STATES
+from core.dispatch import task_queue_on_commit
+from core.errors import Conflict, DomainError, PermissionDenied
+
+REASON_MAX_LENGTH = 5000
+
+
+@dataclass
+class TransitionContext:
+    """What an effect sees and may change: the locked application, who acts and with what,
+    where the application goes (``target``) and the audit event's ``extra`` data."""
+
+    application: Application
+    action: str
+    transition: Transition
+    actor: User | None
+    reason: str
+    data: Mapping[str, Any]
+    from_state: str
+    target: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ActionCheck:
+    allowed: bool
+    reason: str = ""
+    status: int = 200  # the HTTP status of the refusal: 409 state or readiness, 403 policy
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+@dataclass(frozen=True)
+class ActionOption:
+    """One action a user may (or may not yet) take on an application, for buttons and API."""
+
+    action: str
+    label: str
+    allowed: bool
+    reason: str
+    needs_reason: bool
+    form: str
+    tone: str
+
+
+def lock_application(application: Application | int) -> Application:
+    pk = application if isinstance(application, int) else application.pk
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related(
+            "factory__enterprise", "factory__city__province", "campaign", "tier_edition"
+        )
+        .get(pk=pk)
+    )
+
+
+def application_workflow(application: Application) -> Mapping[str, Transition]:
+    return workflow_get(application.workflow)
+
+
+def _transition(application: Application, action: str) -> Transition:
+    transition = application_workflow(application).get(action)
+    if transition is None:
+        raise Conflict(
+            _("Applications of this tier have no step '%(action)s'.") % {"action": action},
+            code=ErrorCode.UNKNOWN_ACTION,
+        )
+    return transition
+
+
+def action_check(
+    user: AnyUser | None, application: Application, action: str, transition: Transition
+) -> ActionCheck:
+    """May ``user`` fire ``action`` on ``application`` now? State first, then who, then
+    readiness; the first refusal is the reason."""
+    if application.status not in transition.sources:
+        return ActionCheck(
+            False,
+            _("This cannot be done while the application is %(state)s.")
+            % {"state": STATES[application.status].staff_label},
+            409,
+        )
+    decision: Decision = policy_check(transition.policy, user, application)
+    if not decision:
+        return ActionCheck(False, decision.reason, 403)
+    if transition.guard is not None:
+        ready = guard_check(transition.guard, application)
+        if not ready:
+            return ActionCheck(False, ready.reason, 409)
+    return ActionCheck(True)
+
+
+def _clean_reason(transition: Transition, reason: str) -> str:
+    reason = (reason or "").strip()[:REASON_MAX_LENGTH]
+    if transition.needs_reason and not reason:
+        message = _("Give the reason.")
+        raise DomainError(message, fields={"reason": [message]})
+    return reason
+
+
+@transaction.atomic
+def application_transition(
+    *,
+    application: Application | int,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    data: Mapping[str, Any] | None = None,
+) -> Application:
+    """Fire ``action`` on the application as ``actor`` (None: the portal itself)."""
+    locked = lock_application(application)
+    transition = _transition(locked, action)
+    check = action_check(actor, locked, action, transition)
+    if not check:
+        if check.status == 403:
+            raise PermissionDenied(check.reason)
+        code = ErrorCode.NOT_READY if transition.guard else ErrorCode.INVALID_TRANSITION
+        if locked.status not in transition.sources:
+            code = ErrorCode.INVALID_TRANSITION
+        raise Conflict(check.reason, code=code)
+    target = transition.target or locked.status
+    if transition.resumes and locked.resume_state:
+        target = locked.resume_state
+    context = TransitionContext(
+        application=locked,
+        action=action,
+        transition=transition,
+        actor=actor,
+        reason=_clean_reason(transition, reason),
+        data=data or {},
+        from_state=locked.status,
+        target=target,
+    )
+    if transition.resumes and locked.resume_state:
+        context.extra["resumed_at"] = locked.resume_state
+        locked.resume_state = ""
+    for effect in transition.effects:
+        import_string(effect)(context)
+    now = timezone.now()
+    if context.target != locked.status:
+        locked.status = context.target
+        locked.state_changed_at = now
+    if locked.status in DECIDED_STATES and locked.decided_at is None:
+        locked.decided_at = now
+    locked.save()
+    event = event_record(
+        event_type=transition.event_type,
+        application=locked,
+        actor=actor,
+        from_status=context.from_state,
+        to_status=locked.status,
+        reason=context.reason,
+        extra=context.extra,
+    )
+    if transition.notify:
+        task_queue_on_commit("certification.notify_application_event", event.pk)
+    if transition.then:
+        return application_transition(application=locked, action=transition.then, actor=None)
+    return locked
+
+
+def event_record(
+    *,
+    event_type: EventType,
+    actor: User | None,
+    to_status: str,
+    application: Application | None = None,
+    certificate: Certificate | None = None,
+    from_status: str = "",
+    reason: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit event, in the caller's transaction."""
+    return AuditEvent.objects.create(
+        application=application,
+        certificate=certificate,
+        actor=actor,
+        acting_authority=actor.authority if actor is not None else None,
+        event_type=event_type,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        extra_data=dict(extra or {}),
+    )
+
+
+def available_actions_for(user: AnyUser, application: Application) -> list[ActionOption]:
+    """The actions of the application's current step that the user's role takes, each allowed
+    or refused with the reason. System actions never appear."""
+    role = getattr(user, "role", None)
+    options = []
+    for action, transition in application_workflow(application).items():
+        if transition.policy is Policy.SYSTEM or role not in policy_roles(transition.policy):
+            continue
+        if application.status not in transition.sources:
+            continue
+        check = action_check(user, application, action, transition)
+        options.append(
+            ActionOption(
+                action=action,
+                label=str(transition.label or Action(action).label),
+                allowed=check.allowed,
+                reason=check.reason,
+                needs_reason=transition.needs_reason,
+                form=transition.form,
+                tone=transition.tone,
+            )
+        )
+    return options
+
+
+def actions_allowed(user: AnyUser, application: Application) -> set[str]:
+    return {option.action for option in available_actions_for(user, application) if option.allowed}
+
+
+@transaction.atomic
+def certificate_transition(
+    *,
+    certificate: Certificate,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    extra: Mapping[str, Any] | None = None,
+) -> Certificate:
+    """Move a certificate along its table (issue, supersede, revoke, suspend, reinstate) and
+    audit it. Revoking or suspending re-evaluates the factory's open applications that rely on
+    the certificate's tier."""
+    transition = CERTIFICATE_TRANSITIONS[action]
+    before = ""
+    if certificate.pk is not None and action != "issue":
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        before = certificate.status
+    if before not in transition.sources:
+        raise Conflict(
+            _("The certificate is %(status)s; this cannot be done now.")
+            % {"status": certificate.get_status_display()},
+            code=ErrorCode.INVALID_TRANSITION,
+        )
+    now = timezone.now()
+    certificate.status = transition.target
+    certificate.status_changed_at = now
+    if reason:
+        certificate.status_reason = reason
+    certificate.save()
+    event_record(
+        event_type=transition.event_type,
+        certificate=certificate,
+        actor=actor,
+        from_status=before,
+        to_status=certificate.status,
+        reason=reason,
+        extra=extra,
+    )
+    if transition.recheck_dependants:
+        from certification.services.reviews import applications_recheck_prerequisite
+
+        applications_recheck_prerequisite(factory_id=certificate.factory_id, tier=certificate.tier)
+    return certificate

@@ -1,0 +1,36 @@
+"""The types of audit event. One per workflow action and certificate change; the values of the
+first ten are the action names the audit log used before it was typed, so history reads on."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.TextChoices):
+    CREATED = "create", _("Application created")
+    SUBMITTED = "submit", _("Submitted")
+    CHECKS_PASSED = "checks_pass", _("Automated checks passed")
+    CHECKS_FAILED = "checks_fail", _("Automated checks failed: returned")
+    SELF_DECLARED = "self_declare", _("Self-declared (basic tier)")
+    WITHDRAWN = "withdraw", _("Withdrawn")
+    FILING_REJECTED = "reject_filing", _("Filing rejected by the city")
+    FORWARDED = "forward", _("Forwarded by the city to the province")
+    RETURNED = "return", _("Returned for changes")
+    REJECTED = "reject", _("Rejected")
+    RESUMED = "resume", _("Back at the step that returned it")
+    EXPERTS_ASSIGNED = "assign_experts", _("Experts assigned")
+    ASSIGNMENT_ACCEPTED = "accept_assignment", _("Expert accepted the assignment")
+    ASSIGNMENT_DECLINED = "decline_assignment", _("Expert declined the assignment")
+    SCORED = "score", _("Expert scored")
+    SENT_TO_JOINT = "send_to_joint", _("Sent to the joint departments")
+    CONCURRED = "concur", _("Joint department concurred")
+    OBJECTED = "object", _("Joint department objected")
+    RECOMMENDED = "recommend", _("Recommended for publicity")
+    CERTIFIED = "certify", _("Certified")
+    PREREQUISITE_LOST = "prerequisite_lost", _("Prerequisite certificate lost: returned")
+    CERTIFICATE_ISSUED = "issue", _("Certificate issued")
+    CERTIFICATE_REVOKED = "revoke", _("Certificate revoked")
+    CERTIFICATE_SUPERSEDED = "supersede", _("Certificate superseded by a newer one")
+    CERTIFICATE_SUSPENDED = "suspend", _("Certificate suspended")
+    CERTIFICATE_REINSTATED = "reinstate", _("Certificate reinstated")

@@ -1,0 +1,248 @@
+"""Who may fire a transition: one permissions map, keyed by policy.
+
+A policy answers for one user and one application with a ``Decision`` whose reason the page
+and the API show when the answer is no. ``POLICY_ROLES`` says which roles can ever pass a
+policy: the buttons and worklists use it to skip what a role never does, and the table test
+walks every (state, action, role) combination through it.
+
+Guards are the preconditions of one action beyond who acts (all experts have scored, say).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from accounts.selectors import AnyUser, Decision
+from factories.selectors import enterprise_can_manage
+from regions.models import Authority
+
+if TYPE_CHECKING:
+    from certification.models import Application, TierCondition
+
+
+class Policy(enum.Enum):
+    APPLICANT = "applicant"  # a member of the factory's enterprise
+    SYSTEM = "system"  # the portal itself (the checks task, a certificate change)
+    FILING_CITY = "filing_city"  # the city bureau a basic filing went to
+    CITY_BUREAU = "city_bureau"  # the industry and IT bureau of the factory's city
+    PROVINCIAL_DEPARTMENT = "provincial_department"  # the factory's provincial department
+    STEP_REVIEWER = "step_reviewer"  # whoever reviews the step the application is at
+    INVITED_EXPERT = "invited_expert"  # an expert asked to score it, not yet answered
+    ASSIGNED_EXPERT = "assigned_expert"  # an expert who accepted and has not scored yet
+    JOINT_DEPARTMENT = "joint_department"  # a joint department of the province, not answered
+
+
+class Guard(enum.Enum):
+    ALL_EXPERTS_SCORED = "all_experts_scored"
+
+
+POLICY_ROLES: dict[Policy, frozenset[str]] = {
+    Policy.APPLICANT: frozenset({Role.ENTERPRISE_USER}),
+    Policy.SYSTEM: frozenset(),
+    Policy.FILING_CITY: frozenset({Role.CITY_OFFICIAL}),
+    Policy.CITY_BUREAU: frozenset({Role.CITY_OFFICIAL}),
+    Policy.PROVINCIAL_DEPARTMENT: frozenset({Role.PROVINCIAL_OFFICIAL}),
+    Policy.STEP_REVIEWER: frozenset({Role.CITY_OFFICIAL, Role.PROVINCIAL_OFFICIAL}),
+    Policy.INVITED_EXPERT: frozenset({Role.EXPERT}),
+    Policy.ASSIGNED_EXPERT: frozenset({Role.EXPERT}),
+    Policy.JOINT_DEPARTMENT: frozenset({Role.JOINT_REVIEWER}),
+}
+
+# Which policy reviews each step, for the actions any step's reviewer may take (return, reject).
+STEP_REVIEWERS: dict[str, Policy] = {
+    "city_review": Policy.CITY_BUREAU,
+    "provincial_review": Policy.PROVINCIAL_DEPARTMENT,
+    "expert_review": Policy.PROVINCIAL_DEPARTMENT,
+    "provincial_decision": Policy.PROVINCIAL_DEPARTMENT,
+    "recommended": Policy.PROVINCIAL_DEPARTMENT,
+}
+
+
+def tier_condition(application: Application) -> TierCondition:
+    """The tier's conditions in the application's edition (cached on the instance)."""
+    cached: TierCondition | None = getattr(application, "_tier_condition", None)
+    if cached is None:
+        from certification.models import TierCondition
+
+        cached = TierCondition.objects.get(
+            edition_id=application.tier_edition_id, tier=application.tier
+        )
+        application._tier_condition = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _authority(user: AnyUser, role: str, level: str) -> Authority | None:
+    if not isinstance(user, User) or not user.is_active or user.role != role:
+        return None
+    authority = user.authority
+    if authority is None or authority.level != level:
+        return None
+    return authority
+
+
+def _applicant(user: AnyUser, application: Application) -> Decision:
+    return enterprise_can_manage(user, application.factory.enterprise)
+
+
+def _system(user: AnyUser, application: Application) -> Decision:
+    if user is None:
+        return Decision(True)
+    return Decision(False, _("This step is taken by the portal itself, not by a person."))
+
+
+def _filing_city(user: AnyUser, application: Application) -> Decision:
+    """The city bureau a basic filing went to (the certificate's authority, even if the factory
+    has moved since)."""
+    from certification.models import Certificate
+
+    refused = Decision(False, _("Only the bureau the filing went to can review it."))
+    authority = _authority(user, Role.CITY_OFFICIAL, Authority.Level.CITY)
+    if authority is None:
+        return refused
+    filed_with = (
+        Certificate.objects.filter(application=application)
+        .values_list("authority__city_id", flat=True)
+        .first()
+    ) or application.factory.city_id
+    return Decision(True) if authority.city_id == filed_with else refused
+
+
+def _city_bureau(user: AnyUser, application: Application) -> Decision:
+    authority = _authority(user, Role.CITY_OFFICIAL, Authority.Level.CITY)
+    if (
+        authority is None
+        or authority.kind != Authority.Kind.INDUSTRY_IT
+        or authority.city_id != application.factory.city_id
+    ):
+        return Decision(
+            False, _("Only the industry and IT bureau of the factory's city reviews this step.")
+        )
+    return Decision(True)
+
+
+def _provincial_department(user: AnyUser, application: Application) -> Decision:
+    authority = _authority(user, Role.PROVINCIAL_OFFICIAL, Authority.Level.PROVINCE)
+    if (
+        authority is None
+        or authority.kind != Authority.Kind.INDUSTRY_IT
+        or authority.province_id != application.factory.city.province_id
+    ):
+        return Decision(
+            False,
+            _("Only the industry and IT department of the factory's province reviews this step."),
+        )
+    return Decision(True)
+
+
+def _step_reviewer(user: AnyUser, application: Application) -> Decision:
+    policy = STEP_REVIEWERS.get(application.status)
+    if policy is None:
+        return Decision(False, _("No one reviews the application at this step."))
+    return policy_check(policy, user, application)
+
+
+def _expert_assignment_status(user: AnyUser, application: Application) -> str | None:
+    if not isinstance(user, User) or not user.is_active or user.role != Role.EXPERT:
+        return None
+    from certification.models import ExpertAssignment
+
+    status: str | None = (
+        ExpertAssignment.objects.filter(application=application, expert__user=user)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status
+
+
+def _invited_expert(user: AnyUser, application: Application) -> Decision:
+    status = _expert_assignment_status(user, application)
+    if status == "invited":
+        return Decision(True)
+    if status is None:
+        return Decision(False, _("You are not assigned to this application."))
+    return Decision(False, _("You have already answered this assignment."))
+
+
+def _assigned_expert(user: AnyUser, application: Application) -> Decision:
+    status = _expert_assignment_status(user, application)
+    if status == "accepted":
+        return Decision(True)
+    if status == "invited":
+        return Decision(False, _("Accept the assignment before scoring."))
+    if status == "scored":
+        return Decision(False, _("You have already scored this application."))
+    return Decision(False, _("You are not assigned to this application."))
+
+
+def _joint_department(user: AnyUser, application: Application) -> Decision:
+    authority = _authority(user, Role.JOINT_REVIEWER, Authority.Level.PROVINCE)
+    if authority is None or authority.province_id != application.factory.city.province_id:
+        return Decision(False, _("Only the joint departments of the factory's province concur."))
+    if authority.kind not in tier_condition(application).joint_department_kinds:
+        return Decision(False, _("Your department does not concur on this tier."))
+    from certification.models import JointOpinion
+
+    if JointOpinion.objects.filter(
+        application=application, round=application.joint_round, authority=authority
+    ).exists():
+        return Decision(False, _("Your department has already given its opinion."))
+    return Decision(True)
+
+
+POLICIES: dict[Policy, Callable[[AnyUser, Application], Decision]] = {
+    Policy.APPLICANT: _applicant,
+    Policy.SYSTEM: _system,
+    Policy.FILING_CITY: _filing_city,
+    Policy.CITY_BUREAU: _city_bureau,
+    Policy.PROVINCIAL_DEPARTMENT: _provincial_department,
+    Policy.STEP_REVIEWER: _step_reviewer,
+    Policy.INVITED_EXPERT: _invited_expert,
+    Policy.ASSIGNED_EXPERT: _assigned_expert,
+    Policy.JOINT_DEPARTMENT: _joint_department,
+}
+
+
+def policy_check(policy: Policy, user: AnyUser | None, application: Application) -> Decision:
+    if policy is not Policy.SYSTEM and user is None:
+        return Decision(False, _("Please sign in."))
+    return POLICIES[policy](user, application)  # type: ignore[arg-type]
+
+
+def policy_roles(policy: Policy) -> frozenset[str]:
+    return POLICY_ROLES[policy]
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+
+def _all_experts_scored(application: Application) -> Decision:
+    from certification.models import ExpertAssignment
+
+    statuses = list(
+        ExpertAssignment.objects.filter(application=application)
+        .exclude(status=ExpertAssignment.Status.DECLINED)
+        .values_list("status", flat=True)
+    )
+    scored = statuses.count(ExpertAssignment.Status.SCORED)
+    needed = max(tier_condition(application).min_experts, 1)
+    if scored < needed or scored < len(statuses):
+        return Decision(
+            False,
+            _("%(scored)d of %(total)d experts have scored; at least %(needed)d must.")
+            % {"scored": scored, "total": len(statuses), "needed": needed},
+        )
+    return Decision(True)
+
+
+GUARDS: dict[Guard, Callable[[Application], Decision]] = {
+    Guard.ALL_EXPERTS_SCORED: _all_experts_scored,
+}
+
+
+def guard_check(guard: Guard, application: Application) -> Decision:
+    return GUARDS[guard](application)
