@@ -255,8 +255,8 @@ def effect_record_opinion(context: TransitionContext) -> None:
     context.extra.update(
         {"round": application.joint_round, "department": context.actor.authority.kind}
     )
-    if kinds <= answered:
-        context.target = ApplicationState.PROVINCIAL_DECISION
+    if kinds <= answered and context.transition.completes_to:
+        context.target = context.transition.completes_to
         context.extra["concurrence_complete"] = True
 
 

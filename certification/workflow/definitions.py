@@ -81,6 +81,8 @@ class Transition:
     notify: bool = False  # tell the people concerned, after commit (services.notifications)
     resumes: bool = False  # go back to the step that returned the application, if any
     then: str | None = None  # a system action fired right after, in the same transaction
+    # A participant's step (target None) that completes the round moves the application here.
+    completes_to: str | None = None
     tone: str = "primary"  # button colour
     label: Promise | None = None  # the button's text when the action's name is not enough
 
@@ -247,6 +249,7 @@ ADVANCED_2025: Workflow = {
         Policy.JOINT_DEPARTMENT,
         EventType.CONCURRED,
         effects=(RECORD_OPINION,),
+        completes_to=S.PROVINCIAL_DECISION,
         form=Form.REASON,
         tone="success",
     ),
@@ -257,6 +260,7 @@ ADVANCED_2025: Workflow = {
         EventType.OBJECTED,
         needs_reason=True,
         effects=(RECORD_OPINION,),
+        completes_to=S.PROVINCIAL_DECISION,
         form=Form.REASON,
         tone="outline-danger",
     ),

@@ -89,3 +89,12 @@ def ready_basic(user, factory, media, level: int = 2):
 
 
 TODAY = date.today()
+
+
+@pytest.fixture
+def cast(db, media):
+    """The review chain's people: applicant, city, province, five joint departments, three
+    experts, and an open advanced campaign (see tests/certification/review_setup.py)."""
+    from tests.certification.review_setup import make_cast
+
+    return make_cast()

@@ -1,0 +1,173 @@
+"""Building blocks for review-chain tests: the cast (joint departments, experts) and advanced
+applications taken to any step of the chain through the real services and engine.
+
+``ReviewCast`` is created once per test by the ``cast`` fixture (tests/certification/conftest.py;
+the browser tests build their own). ``advanced_at(cast, step)`` returns an advanced application
+of a Suzhou factory in the cultivation pool, at ``step``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import Role, User
+from certification import services
+from certification.models import Application, Campaign, Expert
+from certification.services.reviews import expert_register
+from certification.workflow.definitions import Action
+from certification.workflow.engine import application_transition
+from factories.models import Factory
+from factories.services import cultivation_pool_add
+from regions.models import Authority
+from tests import model_factories as mf
+from tests.certification.conftest import claims_for, declare_all, submitted_assessment
+
+JOINT_KINDS = [
+    Authority.Kind.DEVELOPMENT_REFORM,
+    Authority.Kind.FINANCE,
+    Authority.Kind.STATE_ASSETS,
+    Authority.Kind.MARKET_SUPERVISION,
+    Authority.Kind.DATA_ADMINISTRATION,
+]
+RUBRIC_SCORES = [
+    {"scenario_depth": "90", "indicators": "80", "leading_role": "70", "declarations": "100"},
+    {"scenario_depth": "80", "indicators": "70", "leading_role": "60", "declarations": "90"},
+    {"scenario_depth": "70", "indicators": "60", "leading_role": "50", "declarations": "80"},
+]
+# The order of the steps of the advanced chain, for advanced_at.
+STEPS = [
+    "city_review",
+    "provincial_review",
+    "expert_review",
+    "expert_review_scored",  # every expert has scored; the department may send it on
+    "joint_review",
+    "provincial_decision",
+    "recommended",
+    "certified",
+]
+
+
+def joint_department(province: str, kind: str) -> Authority:
+    authority, _created = Authority.objects.get_or_create(
+        code=f"{province}-{kind.replace('_', '-')}",
+        defaults={
+            "name_zh": f"{province} {kind}",
+            "name_en": f"{province} {kind}",
+            "level": Authority.Level.PROVINCE,
+            "kind": kind,
+            "province_id": province,
+        },
+    )
+    return authority
+
+
+@dataclass
+class ReviewCast:
+    applicant: User  # member of every factory made by advanced_at
+    city: User  # Suzhou industry and IT bureau
+    province: User  # Jiangsu industry and IT department
+    joint: list[User]  # the five Jiangsu joint departments, one reviewer each
+    experts: list[User]  # three experts on Jiangsu's register
+    campaign: Campaign
+    extra: dict[str, User] = field(default_factory=dict)
+
+    def expert_ids(self) -> list[int]:
+        return [Expert.objects.get(user=user).pk for user in self.experts]
+
+
+def make_cast() -> ReviewCast:
+    applicant = mf.UserFactory(role=Role.ENTERPRISE_USER)
+    province = mf.official(Role.PROVINCIAL_OFFICIAL, "32-industry-it")
+    joint = [
+        mf.UserFactory(role=Role.JOINT_REVIEWER, authority=joint_department("32", kind))
+        for kind in JOINT_KINDS
+    ]
+    experts = []
+    for n in range(3):
+        user = mf.UserFactory(role=Role.EXPERT, first_name=f"专家{n}")
+        expert_register(user=user, employer_name=f"研究院{n}", province_id="32")
+        experts.append(user)
+    today = timezone.localdate()
+    campaign = services.campaign_open(
+        actor=province,
+        tier="advanced",
+        year=today.year,
+        batch=9,
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=30),
+    )
+    return ReviewCast(
+        applicant=applicant,
+        city=mf.official(Role.CITY_OFFICIAL, "320500-industry-it"),
+        province=province,
+        joint=joint,
+        experts=experts,
+        campaign=campaign,
+    )
+
+
+def submitted_advanced(cast: ReviewCast, factory: Factory | None = None) -> Application:
+    """An advanced application of a pooled Suzhou factory, submitted and checked (it passes)."""
+    if factory is None:
+        factory = mf.FactoryFactory()
+        mf.member_of(cast.applicant, factory.enterprise)
+    cultivation_pool_add(
+        actor=cast.city, factory=factory, year=timezone.localdate().year, reason="重点培育"
+    )
+    assessment = submitted_assessment(cast.applicant, factory, 3)
+    application = services.application_create(
+        actor=cast.applicant,
+        factory=factory,
+        tier="advanced",
+        campaign=cast.campaign,
+        assessment=assessment,
+    )
+    services.application_claims_set(
+        actor=cast.applicant,
+        application=application,
+        claims=claims_for(
+            "production_operations", "production_management", "operational_management"
+        ),
+    )
+    declare_all(cast.applicant, application, None)
+    application = services.application_submit(actor=cast.applicant, application=application)
+    services.application_run_checks(
+        application_id=application.pk, submission=application.submission
+    )
+    application.refresh_from_db()
+    assert application.status == Application.Status.CITY_REVIEW, application.status
+    return application
+
+
+def advanced_at(cast: ReviewCast, step: str, factory: Factory | None = None) -> Application:
+    """An advanced application taken along the chain, acting as each role, up to ``step``."""
+    application = submitted_advanced(cast, factory)
+    target = STEPS.index(step)
+
+    def act(action: str, actor: User, reason: str = "", **data: object) -> None:
+        application_transition(
+            application=application, action=action, actor=actor, reason=reason, data=data
+        )
+
+    if target >= STEPS.index("provincial_review"):
+        act(Action.FORWARD, cast.city)
+    if target >= STEPS.index("expert_review"):
+        act(Action.ASSIGN_EXPERTS, cast.province, experts=cast.expert_ids())
+    if target >= STEPS.index("expert_review_scored"):
+        for expert, scores in zip(cast.experts, RUBRIC_SCORES, strict=True):
+            act(Action.ACCEPT_ASSIGNMENT, expert)
+            act(Action.SCORE, expert, scores=scores, comment="意见")
+    if target >= STEPS.index("joint_review"):
+        act(Action.SEND_TO_JOINT, cast.province)
+    if target >= STEPS.index("provincial_decision"):
+        for reviewer in cast.joint:
+            act(Action.CONCUR, reviewer, "同意")
+    if target >= STEPS.index("recommended"):
+        act(Action.RECOMMEND, cast.province)
+    if target >= STEPS.index("certified"):
+        act(Action.CERTIFY, cast.province)
+    application.refresh_from_db()
+    return application
