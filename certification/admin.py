@@ -20,6 +20,10 @@ from certification.models import (
     CampaignQuota,
     Certificate,
     CheckResult,
+    Expert,
+    ExpertAssignment,
+    ExpertConflict,
+    JointOpinion,
     Link,
     Scenario,
     ScenarioCatalogue,
@@ -188,9 +192,44 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "from_status",
         "to_status",
         "actor",
+        "acting_authority",
         "application",
         "certificate",
     )
     list_filter = ("event_type",)
-    list_select_related = ("actor",)
+    list_select_related = ("actor", "acting_authority")
     date_hierarchy = "at"
+
+
+class ConflictInline(admin.TabularInline):
+    model = ExpertConflict
+    extra = 0
+    autocomplete_fields = ("enterprise",)
+
+
+@admin.register(Expert)
+class ExpertAdmin(admin.ModelAdmin):
+    """The expert register: the platform admin (or a province's administrator) adds experts and
+    may record conflicts the expert reported outside the portal."""
+
+    list_display = ("__str__", "employer_name", "province", "specialities", "is_active")
+    list_filter = ("province", "is_active")
+    search_fields = ("user__username", "user__first_name", "employer_name", "specialities")
+    autocomplete_fields = ("user", "employer")
+    filter_horizontal = ("industries",)
+    list_select_related = ("user", "province")
+    inlines = (ConflictInline,)
+
+
+@admin.register(ExpertAssignment)
+class ExpertAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("application", "expert", "status", "total", "assigned_at", "scored_at")
+    list_filter = ("status",)
+    list_select_related = ("application__factory", "expert__user")
+
+
+@admin.register(JointOpinion)
+class JointOpinionAdmin(ReadOnlyAdmin):
+    list_display = ("application", "round", "authority", "decision", "at")
+    list_filter = ("decision", "authority__kind")
+    list_select_related = ("application__factory", "authority")

@@ -33,7 +33,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
     )
     search_fields = ("name", "uscc")
     list_select_related = ("city", "industry")
-    autocomplete_fields = ("city", "industry", "created_by")
+    autocomplete_fields = ("city", "industry", "created_by", "group")
     inlines = (FactoryInline, MembershipInline)
 
 
