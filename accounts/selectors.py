@@ -92,8 +92,11 @@ def next_steps_for(user: User) -> list[NextStep]:
         steps.append(NextStep(_("Apply for a tier"), "application-list"))
         steps.append(NextStep(_("See your path to the next tier"), "tier-path-index"))
     elif user.role == Role.EXPERT:
-        pass
+        steps.append(NextStep(_("Answer and score your assignments"), "worklist"))
+        steps.append(NextStep(_("Declare your conflicts of interest"), "expert-conflicts"))
     else:
+        if user.role in (Role.CITY_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.JOINT_REVIEWER):
+            steps.append(NextStep(_("See what waits for you (worklist)"), "worklist"))
         steps.append(
             NextStep(
                 _("Browse the enterprises and factories in your jurisdiction"), "enterprise-list"
