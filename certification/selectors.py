@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, scope_for
 from assessments.models import Assessment
+from assessments.services import add_months
 from certification import rules
 from certification.models import (
     Application,
@@ -217,8 +218,13 @@ def factory_snapshot(
 
 
 def assessment_facts(
-    assessment: Assessment | None, *, exclude: Application | None = None
+    assessment: Assessment | None,
+    *,
+    edition: TierConditionsEdition,
+    exclude: Application | None = None,
 ) -> rules.AssessmentFacts | None:
+    """The facts of a self-assessment for the rules. How long it supports an application is the
+    tier conditions edition's ``assessment_valid_months``, counted from its submission."""
     if assessment is None or assessment.status != Assessment.Status.SUBMITTED:
         return None
     used = Application.objects.filter(
@@ -226,11 +232,12 @@ def assessment_facts(
     )
     if exclude is not None:
         used = used.exclude(pk=exclude.pk)
-    assert assessment.submitted_at and assessment.valid_until  # submitted ones always have them
+    assert assessment.submitted_at  # submitted ones always have it
+    submitted_on = timezone.localdate(assessment.submitted_at)
     return rules.AssessmentFacts(
         id=assessment.pk,
-        submitted_on=timezone.localdate(assessment.submitted_at),
-        valid_until=assessment.valid_until,
+        submitted_on=submitted_on,
+        valid_until=add_months(submitted_on, edition.assessment_valid_months),
         maturity_level=assessment.maturity_level or 0,
         used_by_decided_application=used.exists(),
     )
@@ -273,7 +280,7 @@ def application_facts(application: Application, *, on: date) -> rules.Applicatio
     return rules.ApplicationFacts(
         rule=tier_rule(edition, application.tier),
         snapshot=factory_snapshot(application.factory, exclude=application),
-        assessment=assessment_facts(application.assessment, exclude=application),
+        assessment=assessment_facts(application.assessment, edition=edition, exclude=application),
         campaign=campaign_facts(application.campaign),
         claims=claims,
         affirmed_declarations=affirmed,
@@ -289,7 +296,7 @@ def factory_eligibility(factory: Factory, tier: str, today: date) -> list[rules.
     return rules.evaluate_eligibility(
         tier_rule(edition, tier),
         factory_snapshot(factory),
-        assessment_facts(latest_assessment(factory)),
+        assessment_facts(latest_assessment(factory), edition=edition),
         campaign_facts(campaign_open_for(factory, tier, today)),
         today,
     )
@@ -321,7 +328,7 @@ def factory_tier_path(factory: Factory, today: date) -> TierPath:
     current = max(held, key=order.index) if held else None
     stages = stage_names(edition)
     assessment = latest_assessment(factory)
-    facts = assessment_facts(assessment)
+    facts = assessment_facts(assessment, edition=edition)
     snapshot = factory_snapshot(factory)
     conditions = TierCondition.objects.filter(edition=edition).order_by("order")
     steps = []
