@@ -42,6 +42,12 @@ def _recipients(event: AuditEvent, application: Application) -> QuerySet[User]:
             authority__level="province",
             authority__province_id=factory.city.province_id,
         )
+    if event.event_type == EventType.SENT_TO_JOINT:
+        return active.filter(
+            role=Role.JOINT_REVIEWER,
+            authority__level="province",
+            authority__province_id=factory.city.province_id,
+        )
     if event.event_type == EventType.EXPERTS_ASSIGNED:
         return active.filter(pk__in=event.extra_data.get("expert_users", []))
     return active.none()

@@ -242,6 +242,7 @@ ADVANCED_2025: Workflow = {
         EventType.SENT_TO_JOINT,
         guard=Guard.ALL_EXPERTS_SCORED,
         effects=(OPEN_JOINT_ROUND,),
+        notify=True,
     ),
     Action.CONCUR: Transition(
         frozenset({S.JOINT_REVIEW}),

@@ -1,0 +1,50 @@
+"""Who hears about each step of the review chain (inbox, once per audit event)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Notification
+from certification import services
+from certification.models import AuditEvent
+from certification.workflow.definitions import Action
+from certification.workflow.engine import application_transition
+from tests.certification.review_setup import advanced_at
+
+pytestmark = pytest.mark.django_db
+
+
+def recipients(application, event_type: str) -> set[int]:
+    event = AuditEvent.objects.get(application=application, event_type=event_type)
+    return set(
+        Notification.objects.filter(key=f"application-event:{event.pk}").values_list(
+            "recipient_id", flat=True
+        )
+    )
+
+
+def test_each_step_reaches_the_people_who_act_next(cast, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        application = advanced_at(cast, "joint_review")
+    assert recipients(application, "forward") == {cast.province.pk}
+    assert recipients(application, "assign_experts") == {user.pk for user in cast.experts}
+    assert recipients(application, "send_to_joint") == {user.pk for user in cast.joint}
+    assert recipients(application, "checks_pass") == {cast.applicant.pk}
+    # Scores and opinions are the officials' business: nobody is notified of them.
+    score = AuditEvent.objects.filter(application=application, event_type="score").first()
+    assert not Notification.objects.filter(key=f"application-event:{score.pk}").exists()
+
+
+def test_a_return_tells_the_applicant_why(cast, django_capture_on_commit_callbacks):
+    application = advanced_at(cast, "provincial_review")
+    with django_capture_on_commit_callbacks(execute=True):
+        application_transition(
+            application=application,
+            action=Action.RETURN,
+            actor=cast.province,
+            reason="请补充第三方检测报告",
+        )
+    event = AuditEvent.objects.get(application=application, event_type="return")
+    note = Notification.objects.get(key=f"application-event:{event.pk}")
+    assert note.recipient == cast.applicant and "请补充第三方检测报告" in note.body
+    assert services.application_notify(event_id=event.pk) == 0  # once per event
