@@ -35,7 +35,7 @@ class Action(models.TextChoices):
     ASSIGN_EXPERTS = "assign_experts", _("Assign experts")
     ACCEPT_ASSIGNMENT = "accept_assignment", _("Accept the assignment")
     DECLINE_ASSIGNMENT = "decline_assignment", _("Decline the assignment")
-    SCORE = "score", _("Score")
+    SCORE = "score", _("Submit scores")
     SEND_TO_JOINT = "send_to_joint", _("Send to the joint departments")
     CONCUR = "concur", _("Concur")
     OBJECT = "object", _("Object")
