@@ -92,6 +92,9 @@ class ApplicationCreateForm(forms.Form):
                     "hx-include": "#id_factory, #id_tier",
                     "hx-target": "#campaign-field",
                     "hx-swap": "outerHTML",
+                    # A second change aborts the first request, whose answer would land in
+                    # the element the second one already replaced.
+                    "hx-sync": "closest form:replace",
                 }
             )
         self.fields["campaign"].widget.attrs["aria-describedby"] = "campaign-help"

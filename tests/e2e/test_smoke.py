@@ -84,3 +84,38 @@ def test_pages_load_their_assets_without_errors(
     assert navbar.evaluate("e => getComputedStyle(e).backgroundColor") == BOOTSTRAP_PRIMARY
     assert page.evaluate("typeof htmx") == "object"
     assert page.evaluate("typeof bootstrap") == "object"
+
+
+def test_quick_factory_and_tier_changes_leave_the_right_campaign_field(
+    page: Page, enterprise_user, applicant, jiangsu_official
+):
+    """Changing the factory and then the tier before the first answer arrives: the second
+    request replaces the first (hx-sync), so the field matches the tier finally chosen."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from certification import services
+
+    today = timezone.localdate()
+    services.campaign_open(
+        actor=jiangsu_official,
+        tier="advanced",
+        year=today.year,
+        batch=7,
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=10),
+    )
+    sign_in(page, enterprise_user, next_path="/applications/")
+    import time
+
+    def slow(route):  # the first answer must not arrive before the second change
+        time.sleep(0.3)
+        route.continue_()
+
+    page.route("**/applications/new/campaigns/**", slow)
+    page.select_option("#id_factory", str(applicant.pk))
+    page.select_option("#id_tier", "advanced")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#campaign-field select")).to_be_visible()
+    assert page.locator("#id_tier").input_value() == "advanced"
