@@ -19,7 +19,6 @@ from certification.models import (
 )
 from certification.workflow.definitions import Action, Form
 from certification.workflow.engine import ActionOption, available_actions_for
-from certification.workflow.events import EventType
 from certification.workflow.policies import tier_condition
 from certification.workflow.states import STATES
 from core.i18n import english_active
@@ -40,18 +39,6 @@ RULE_TITLES = {
 CERTIFICATE_STATUS_LABELS: dict[str, Any] = {
     status.value: status.label for status in Certificate.Status
 }
-
-# Steps of the review that are the officials' business, not the applicant's.
-INTERNAL_EVENTS = frozenset(
-    {
-        EventType.EXPERTS_ASSIGNED,
-        EventType.ASSIGNMENT_ACCEPTED,
-        EventType.ASSIGNMENT_DECLINED,
-        EventType.SCORED,
-        EventType.CONCURRED,
-        EventType.OBJECTED,
-    }
-)
 
 
 def state_label(code: str, *, for_applicant: bool = False) -> str:
@@ -129,8 +116,10 @@ def _who(event: AuditEvent, for_applicant: bool) -> str:
     return name
 
 
-def timeline_rows(application: Application, *, for_applicant: bool = False) -> list[TimelineRow]:
-    """The audit trail; the applicant sees its side of it (no expert or department detail)."""
+def timeline_rows(
+    application: Application, *, viewer: AnyUser, for_applicant: bool = False
+) -> list[TimelineRow]:
+    """The audit trail as the viewer may see it (selectors.application_timeline_for)."""
     return [
         TimelineRow(
             at=event.at,
@@ -142,8 +131,9 @@ def timeline_rows(application: Application, *, for_applicant: bool = False) -> l
             to_label=state_label(event.to_status, for_applicant=for_applicant),
             reason=reason_text(event),
         )
-        for event in selectors.application_timeline(application)
-        if not (for_applicant and event.event_type in INTERNAL_EVENTS)
+        for event in selectors.application_timeline_for(
+            viewer, application, is_member=for_applicant
+        )
     ]
 
 

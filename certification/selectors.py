@@ -33,6 +33,7 @@ from certification.models import (
     TierConditionsEdition,
 )
 from certification.workflow.definitions import states_waiting_for
+from certification.workflow.events import INTERNAL_EVENT_TYPES
 from core.errors import NotFound
 from core.i18n import english_active
 from factories.models import CultivationPoolEntry, Enterprise, Factory
@@ -374,6 +375,30 @@ def application_timeline(application: Application) -> QuerySet[AuditEvent]:
         .select_related("actor", "acting_authority")
         .order_by("at", "pk")
     )
+
+
+def application_timeline_for(
+    user: AnyUser, application: Application, *, is_member: bool
+) -> list[AuditEvent]:
+    """The audit trail as ``user`` may see it: members of the applicant see their side of it
+    (no expert or department steps); an expert sees the other experts' steps (and so their
+    scores and reasons) only once every expert has scored."""
+    events = list(application_timeline(application))
+    if is_member:
+        return [e for e in events if e.event_type not in INTERNAL_EVENT_TYPES]
+    if isinstance(user, User) and user.role == Role.EXPERT:
+        unanswered = (
+            ExpertAssignment.objects.filter(application=application)
+            .exclude(status__in=[ExpertAssignment.Status.DECLINED, ExpertAssignment.Status.SCORED])
+            .exists()
+        )
+        if unanswered:
+            return [
+                e
+                for e in events
+                if e.event_type not in INTERNAL_EVENT_TYPES or e.actor_id == user.pk
+            ]
+    return events
 
 
 def unchecked_submitted_applications(limit: int) -> list[tuple[int, int]]:

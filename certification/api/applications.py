@@ -24,7 +24,7 @@ from certification import selectors, services
 from certification.api.certificates import CertificateOutput
 from certification.api.common import check_rows
 from certification.models import Application, Campaign, Certificate, Tier
-from certification.presenters import INTERNAL_EVENTS, expert_choices
+from certification.presenters import expert_choices
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
 from certification.workflow.policies import Policy, policy_check
@@ -215,6 +215,7 @@ class ApplicationDetailOutput(ApplicationOutput):
         """The audit trail (the applicant's side of it for members: no expert or department
         detail). ``action`` repeats ``event_type`` for clients of the first API version."""
         member = self._is_member(obj)
+        events = selectors.application_timeline_for(self._user(), obj, is_member=member)
         return [
             {
                 "at": e.at,
@@ -227,8 +228,7 @@ class ApplicationDetailOutput(ApplicationOutput):
                 "reason": e.reason,
                 "extra_data": {} if member else e.extra_data,
             }
-            for e in selectors.application_timeline(obj)
-            if not (member and e.event_type in INTERNAL_EVENTS)
+            for e in events
         ]
 
 
@@ -487,7 +487,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         request=None, responses={200: ExpertOutput(many=True), **error_responses(403, 404)}
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def experts(self, request: Request, pk: str | None = None) -> Response:
         """The expert register for this application, each expert with the conflicts of
         interest that would refuse the assignment (for the provincial department)."""
@@ -524,7 +524,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """An invited expert accepts; only then can the expert read the application."""
         return self._detail(self._fire(request, Action.ACCEPT_ASSIGNMENT, None))
 
-    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @extend_schema(
+        request=ReasonInput, responses={204: None, **error_responses(400, 403, 404, 409)}
+    )
     @action(detail=True, methods=["post"], url_path="decline_assignment")
     def decline_assignment(self, request: Request, pk: str | None = None) -> Response:
         """An invited expert declines, with the reason."""

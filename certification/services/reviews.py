@@ -104,16 +104,18 @@ def effect_assign_experts(context: TransitionContext) -> None:
         list(candidates.values()), application.factory.enterprise
     )
     errors: list[str] = []
+    conflicted = False
     for pk in ids:
         expert = candidates.get(pk)
         if expert is None:
             errors.append(_("Expert %(id)s is not on the register for this province.") % {"id": pk})
             continue
+        conflicted = conflicted or bool(conflicts[pk])
         errors.extend(f"{expert}: {finding.reason}" for finding in conflicts[pk])
     if errors:
         raise DomainError(
             _("These experts cannot be assigned; nothing was changed."),
-            code=ErrorCode.EXPERT_CONFLICT,
+            code=ErrorCode.EXPERT_CONFLICT if conflicted else "invalid",
             fields={"experts": errors},
         )
     existing = set(

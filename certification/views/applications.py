@@ -179,7 +179,7 @@ def _render_detail(
         "indicators": indicator_rows_from_saved(pages.application_indicators(application)),
         "declarations": pages.application_declarations(application),
         "certificate": pages.application_certificate(application),
-        "timeline": timeline_rows(application, for_applicant=is_member),
+        "timeline": timeline_rows(application, viewer=user, for_applicant=is_member),
         "withdraw_form": withdraw_form or ReasonForm(),
         "checks_running": application.status == Application.Status.SUBMITTED,
         "needs_campaign": tier_condition(application).needs_campaign,

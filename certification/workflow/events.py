@@ -34,3 +34,17 @@ class EventType(models.TextChoices):
     CERTIFICATE_SUPERSEDED = "supersede", _("Certificate superseded by a newer one")
     CERTIFICATE_SUSPENDED = "suspend", _("Certificate suspended")
     CERTIFICATE_REINSTATED = "reinstate", _("Certificate reinstated")
+
+
+# Steps of the review that are the officials' business: the applicant never sees them, and an
+# expert sees the other experts' only once every expert has scored.
+INTERNAL_EVENT_TYPES = frozenset(
+    {
+        EventType.EXPERTS_ASSIGNED,
+        EventType.ASSIGNMENT_ACCEPTED,
+        EventType.ASSIGNMENT_DECLINED,
+        EventType.SCORED,
+        EventType.CONCURRED,
+        EventType.OBJECTED,
+    }
+)
