@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -31,6 +31,7 @@ from certification.models import (
     ScenarioClaim,
     Stage,
     Tier,
+    TierCondition,
 )
 from certification.workflow.policies import tier_condition
 from core.errors import NotFound
@@ -41,8 +42,14 @@ from factories.selectors import factory_list_for
 
 
 def application_rows(queryset: QuerySet[Application]) -> QuerySet[Application]:
-    """A scoped application queryset ready for a list (the campaign label names its authority)."""
-    return queryset.select_related("campaign__authority")
+    """A scoped application queryset ready for a list: the campaign label names its authority,
+    and ``needs_campaign`` says whether the tier of the row's edition has campaigns."""
+    needs_campaign = TierCondition.objects.filter(
+        edition=OuterRef("tier_edition"), tier=OuterRef("tier"), needs_campaign=True
+    )
+    return queryset.select_related("campaign__authority").annotate(
+        needs_campaign=Exists(needs_campaign)
+    )
 
 
 def application_filter(
@@ -98,10 +105,10 @@ def campaigns_accepting(
 
 
 def basic_filings_for(user: AnyUser) -> QuerySet[Certificate]:
-    """Self-declared basic certificates in the user's scope, newest first."""
+    """Self-declared certificates (the basic filings) in the user's scope, newest first."""
     return (
         selectors.certificate_list_for(user)
-        .filter(tier=Tier.BASIC, self_declared=True)
+        .filter(self_declared=True)
         .select_related("application")
         .order_by("-issued_on", "-pk")
     )

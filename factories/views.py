@@ -24,7 +24,8 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     if query:
         queryset = queryset.filter(name__icontains=query) | queryset.filter(uscc=query.upper())
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
-    return render(request, "factories/enterprise_list.html", {"page": page, "q": query})
+    context = {"page": page, "q": query, "can_register": is_enterprise_user(request.user)}
+    return render(request, "factories/enterprise_list.html", context)
 
 
 @login_required

@@ -34,6 +34,7 @@ from certification.models import (
 )
 from certification.presenters import ClaimRow, LinkView, StageView, claim_summary, rule_rows
 from certification.views.common import HtmxHttpRequest, htmx_redirect
+from certification.workflow.policies import tier_condition
 from core.errors import Conflict, DomainError, NotFound
 from core.html import form_add_domain_error
 
@@ -412,6 +413,7 @@ def _step_review(request: HtmxHttpRequest, application: Application) -> HttpResp
             "indicators": indicator_rows_from_saved(pages.application_indicators(application)),
             "declarations": pages.application_declarations(application),
             "preview": rule_rows(rules.evaluate_application(facts)),
+            "needs_campaign": tier_condition(application).needs_campaign,
         }
     )
     context["preview_passes"] = all(row.passed for row in context["preview"])

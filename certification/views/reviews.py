@@ -75,7 +75,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "rows": _rows(applications, invited),
-        "is_expert": user.role == "expert",
+        "is_expert": Expert.objects.filter(user=user).exists(),
     }
     return render(request, "certification/worklist.html", context)
 
