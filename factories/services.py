@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import notification_send
 from core.data import read_json_file
+from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
@@ -83,9 +84,7 @@ def enterprise_register(
             fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
         ) from exc
     Membership.objects.create(user=actor, enterprise=enterprise, role=Membership.Role.ADMIN)
-    from factories.tasks import enterprise_registered_notify
-
-    enterprise_registered_notify.delay_on_commit(enterprise.pk)
+    task_queue_on_commit("factories.enterprise_registered_notify", enterprise.pk)
     _factory_save(
         Factory(
             enterprise=enterprise,

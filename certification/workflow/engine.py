@@ -64,6 +64,11 @@ class ActionCheck:
     allowed: bool
     reason: str = ""
     status: int = 200  # the HTTP status of the refusal: 409 state or readiness, 403 policy
+    code: str = ""  # the refusal's error code
+
+    def refusal(self) -> DomainError:
+        error = PermissionDenied if self.status == 403 else Conflict
+        return error(self.reason, code=self.code)
 
     def __bool__(self) -> bool:
         return self.allowed
@@ -118,14 +123,15 @@ def action_check(
             _("This cannot be done while the application is %(state)s.")
             % {"state": STATES[application.status].staff_label},
             409,
+            ErrorCode.INVALID_TRANSITION,
         )
     decision: Decision = policy_check(transition.policy, user, application)
     if not decision:
-        return ActionCheck(False, decision.reason, 403)
+        return ActionCheck(False, decision.reason, 403, "forbidden")
     if transition.guard is not None:
         ready = guard_check(transition.guard, application)
         if not ready:
-            return ActionCheck(False, ready.reason, 409)
+            return ActionCheck(False, ready.reason, 409, ErrorCode.NOT_READY)
     return ActionCheck(True)
 
 
@@ -151,15 +157,8 @@ def application_transition(
     transition = _transition(locked, action)
     check = action_check(actor, locked, action, transition)
     if not check:
-        if check.status == 403:
-            raise PermissionDenied(check.reason)
-        code = ErrorCode.NOT_READY if transition.guard else ErrorCode.INVALID_TRANSITION
-        if locked.status not in transition.sources:
-            code = ErrorCode.INVALID_TRANSITION
-        raise Conflict(check.reason, code=code)
-    target = transition.target or locked.status
-    if transition.resumes and locked.resume_state:
-        target = locked.resume_state
+        raise check.refusal()
+    resume_at = locked.resume_state if transition.resumes else ""
     context = TransitionContext(
         application=locked,
         action=action,
@@ -168,10 +167,10 @@ def application_transition(
         reason=_clean_reason(transition, reason),
         data=data or {},
         from_state=locked.status,
-        target=target,
+        target=resume_at or transition.target or locked.status,
     )
-    if transition.resumes and locked.resume_state:
-        context.extra["resumed_at"] = locked.resume_state
+    if resume_at:
+        context.extra["resumed_at"] = resume_at
         locked.resume_state = ""
     for effect in transition.effects:
         import_string(effect)(context)
