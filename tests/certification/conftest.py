@@ -75,6 +75,11 @@ def jiangsu_campaign_officer(db):
     return mf.official(Role.PROVINCIAL_OFFICIAL, "32-industry-it")
 
 
+@pytest.fixture
+def draft(enterprise_user, applicant):
+    return services.application_create(actor=enterprise_user, factory=applicant, tier="basic")
+
+
 def ready_basic(user, factory, media, level: int = 2):
     """A basic application with everything needed to pass its checks."""
     assessment = submitted_assessment(user, factory, level)

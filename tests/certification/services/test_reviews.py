@@ -1,5 +1,5 @@
-"""The review chain at service level: returns that resume where they started, applications
-that lose their prerequisite certificate, withdrawn drafts kept private, and rubric scoring."""
+"""The review chain at service level (services/reviews.py): returns that resume where they
+started, applications that lose their prerequisite certificate, and rubric scoring."""
 
 from __future__ import annotations
 
@@ -7,26 +7,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from certification import selectors, services
-from certification.models import (
-    Application,
-    AuditEvent,
-    Certificate,
-    CheckResult,
-    ExpertAssignment,
-)
+from certification import services
+from certification.models import Application, AuditEvent, Certificate, CheckResult, ExpertAssignment
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
 from certification.workflow.policies import tier_condition
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from tests import model_factories as mf
-from tests.certification.conftest import (
-    claims_for,
-    declare_all,
-    ready_basic,
-    submitted_assessment,
-)
-from tests.certification.review_setup import ReviewCast, advanced_at, submitted_advanced
+from tests.certification.conftest import claims_for, declare_all, ready_basic, submitted_assessment
+from tests.certification.review_setup import ReviewCast, advanced_at
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -167,40 +156,7 @@ def test_a_pooled_factory_keeps_its_advanced_application_when_the_basic_is_lost(
     assert not AuditEvent.objects.filter(event_type="prerequisite_lost").exists()
 
 
-# --- c. withdrawn drafts stay private -------------------------------------------------------------
-
-
-def test_a_draft_withdrawn_before_submission_stays_private(cast):
-    draft_factory = mf.FactoryFactory()
-    mf.member_of(cast.applicant, draft_factory.enterprise)
-    draft = services.application_create(
-        actor=cast.applicant, factory=draft_factory, tier="advanced", campaign=cast.campaign
-    )
-    draft = services.application_withdraw(
-        actor=cast.applicant, application=draft, reason="暂不申报"
-    )
-    assert draft.status == "withdrawn" and draft.submission == 0
-    submitted = submitted_advanced(cast)
-    submitted = services.application_withdraw(
-        actor=cast.applicant, application=submitted, reason="条件不成熟"
-    )
-    assert submitted.status == "withdrawn" and submitted.submission == 1
-
-    for official in (cast.city, cast.province):
-        with pytest.raises(NotFound):
-            selectors.application_get_for(official, draft.pk)
-        assert selectors.application_get_for(official, submitted.pk) == submitted
-        visible = set(selectors.application_list_for(official).values_list("pk", flat=True))
-        assert submitted.pk in visible and draft.pk not in visible
-        client = api_client_for(official)
-        assert client.get(f"/api/v1/applications/{draft.pk}/").status_code == 404
-        assert client.get(f"/api/v1/applications/{submitted.pk}/").status_code == 200
-    # The enterprise still has both.
-    own = set(selectors.application_list_for(cast.applicant).values_list("pk", flat=True))
-    assert {draft.pk, submitted.pk} <= own
-
-
-# --- d. rubric scoring --------------------------------------------------------------------------
+# --- c. rubric scoring --------------------------------------------------------------------------
 
 
 def _scoring(cast: ReviewCast) -> tuple[Application, ExpertAssignment]:

@@ -1,4 +1,5 @@
-"""Who hears about each step of the review chain (inbox, once per audit event)."""
+"""Notifications (services/notifications.py): who hears about each step, basic and review
+chain, once per audit event."""
 
 from __future__ import annotations
 
@@ -9,9 +10,51 @@ from certification import services
 from certification.models import AuditEvent
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
+from tests import model_factories as mf
+from tests.certification.conftest import ready_basic
+from tests.certification.helpers import submit_and_check
 from tests.certification.review_setup import advanced_at
 
 pytestmark = pytest.mark.django_db
+
+
+def test_applicants_and_the_city_are_notified(
+    enterprise_user, applicant, media, suzhou_official, django_capture_on_commit_callbacks
+):
+    from accounts.models import Notification
+
+    returned = ready_basic(enterprise_user, applicant, media, level=1)
+    submit_and_check(enterprise_user, returned, django_capture_on_commit_callbacks)
+    event = AuditEvent.objects.get(application=returned, event_type="checks_fail")
+    note = Notification.objects.get(recipient=enterprise_user, key=f"application-event:{event.pk}")
+    assert "退回" in note.subject
+    assert "成熟度1级" in note.body  # the failed rule's reason, in Chinese
+    assert (
+        not Notification.objects.filter(recipient=suzhou_official)
+        .exclude(key__startswith="enterprise-registered")
+        .exists()
+    )
+
+    other = mf.FactoryFactory()
+    mf.member_of(enterprise_user, other.enterprise)
+    certified = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, other, media),
+        django_capture_on_commit_callbacks,
+    )
+    filed = AuditEvent.objects.get(application=certified, event_type="self_declare")
+    assert Notification.objects.filter(
+        recipient=suzhou_official, key=f"application-event:{filed.pk}"
+    ).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.basic_declaration_reject(
+            actor=suzhou_official, application=certified, reason="材料不实"
+        )
+    event = AuditEvent.objects.get(application=certified, event_type="reject_filing")
+    rejected = Notification.objects.get(key=f"application-event:{event.pk}")
+    assert rejected.recipient == enterprise_user and "材料不实" in rejected.body
+    # Sending again changes nothing.
+    assert services.application_notify(event_id=event.pk) == 0
 
 
 def recipients(application, event_type: str) -> set[int]:

@@ -1,9 +1,9 @@
-"""Certification endpoints: drafting, bad input, transitions, eligibility and scope."""
+"""Application endpoints: drafting, bad input, submission and withdrawal, scope, and bounded
+queries on the application and certificate lists."""
 
 from __future__ import annotations
 
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from certification import services
@@ -13,11 +13,6 @@ from tests.certification.conftest import PDF, claims_for, ready_basic, submitted
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def draft(enterprise_user, applicant):
-    return services.application_create(actor=enterprise_user, factory=applicant, tier="basic")
 
 
 def put(client, application, what, body):
@@ -164,43 +159,6 @@ def test_submit_returns_202_and_checks_are_shown(
     assert again.status_code == 200 and again.json()["status"] == "withdrawn"
     late = client.post(f"/api/v1/applications/{application.pk}/submit/")
     assert late.status_code == 409 and late.json()["code"] == "invalid_transition"
-
-
-def test_eligibility_endpoint(enterprise_user, applicant, jiangsu_campaign_officer):
-    client = api_client_for(enterprise_user)
-    submitted_assessment(enterprise_user, applicant, 2)
-    data = client.get(f"/api/v1/factories/{applicant.pk}/eligibility/", {"tier": "basic"}).json()
-    assert data["tier"] == "basic" and data["eligible"] is True
-    assert [c["rule"] for c in data["checks"]] == [
-        "prerequisite_tier",
-        "maturity_level",
-        "assessment_fresh",
-        "campaign_open",
-    ]
-    data = client.get(
-        f"/api/v1/factories/{applicant.pk}/eligibility/", {"tier": "excellent"}
-    ).json()
-    assert data["eligible"] is False
-    failed = {c["rule"] for c in data["checks"] if not c["passed"]}
-    assert failed == {"prerequisite_tier", "maturity_level", "campaign_open"}
-    bad = client.get(f"/api/v1/factories/{applicant.pk}/eligibility/", {"tier": "gold"})
-    assert bad.status_code == 400 and "tier" in bad.json()["fields"]
-    stranger = api_client_for(mf.UserFactory())
-    assert (
-        stranger.get(f"/api/v1/factories/{applicant.pk}/eligibility/?tier=basic").status_code == 404
-    )
-
-
-def test_open_campaign_shows_in_eligibility(enterprise_user, applicant, jiangsu_campaign_officer):
-    with time_machine.travel("2027-03-15 10:00 +0800", tick=False):
-        services.campaign_open(actor=jiangsu_campaign_officer, tier="advanced", year=2027)
-        data = (
-            api_client_for(enterprise_user)
-            .get(f"/api/v1/factories/{applicant.pk}/eligibility/", {"tier": "advanced"})
-            .json()
-        )
-    campaign = next(c for c in data["checks"] if c["rule"] == "campaign_open")
-    assert campaign["passed"] and "2027-03-01" in campaign["message"]
 
 
 def test_scope_enterprise_and_city(

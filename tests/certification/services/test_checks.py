@@ -1,0 +1,177 @@
+"""Submission and the automated checks (services/checks.py): passing, failing, resubmitting,
+the idempotent check task, the sweep of unchecked submissions, and withdrawal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from certification import services
+from certification.models import Application, AuditEvent, Certificate, CheckResult
+from core.errors import Conflict
+from factories.services import cultivation_pool_add
+from tests import model_factories as mf
+from tests.certification.conftest import claims_for, ready_basic, submitted_assessment
+from tests.certification.helpers import submit_and_check
+
+pytestmark = pytest.mark.django_db
+
+
+def test_basic_passes_checks_and_becomes_a_self_declared_certificate(
+    enterprise_user, applicant, media, django_capture_on_commit_callbacks
+):
+    application = ready_basic(enterprise_user, applicant, media)
+    application = submit_and_check(enterprise_user, application, django_capture_on_commit_callbacks)
+    assert application.status == Application.Status.CERTIFIED
+    checks = CheckResult.objects.filter(application=application, submission=1)
+    assert checks.count() == 8 and all(checks.values_list("passed", flat=True))
+    certificate = Certificate.objects.get(application=application)
+    assert certificate.self_declared and certificate.status == Certificate.Status.ACTIVE
+    assert certificate.authority.city_id == applicant.city_id
+    assert certificate.number.startswith(f"ZN-B-{date.today().year}-{applicant.city_id}-")
+    actions = list(
+        AuditEvent.objects.filter(application=application).values_list("event_type", flat=True)
+    )
+    assert actions == ["create", "submit", "checks_pass", "self_declare"]
+    assert AuditEvent.objects.filter(certificate=certificate, event_type="issue").exists()
+
+
+def test_failed_checks_return_the_application_with_reasons_and_resubmission_works(
+    enterprise_user, applicant, media, django_capture_on_commit_callbacks
+):
+    application = ready_basic(enterprise_user, applicant, media, level=1)  # basic needs 2
+    application = submit_and_check(enterprise_user, application, django_capture_on_commit_callbacks)
+    assert application.status == Application.Status.RETURNED
+    failed = CheckResult.objects.get(application=application, passed=False)
+    assert failed.rule == "maturity_level" and "2级" in failed.message_zh
+    event = AuditEvent.objects.get(application=application, event_type="checks_fail")
+    assert event.actor is None and event.extra_data["failed_rules"] == ["maturity_level"]
+
+    better = submitted_assessment(enterprise_user, applicant, 2)
+    services.application_update(actor=enterprise_user, application=application, assessment=better)
+    application = submit_and_check(enterprise_user, application, django_capture_on_commit_callbacks)
+    assert application.submission == 2 and application.status == Application.Status.CERTIFIED
+    assert CheckResult.objects.filter(application=application).count() == 16
+
+
+def test_the_check_task_is_idempotent(enterprise_user, applicant, media):
+    application = ready_basic(enterprise_user, applicant, media)
+    services.application_submit(actor=enterprise_user, application=application)  # not run yet
+    first = services.application_run_checks(application_id=application.pk, submission=1)
+    again = services.application_run_checks(application_id=application.pk, submission=1)
+    stale = services.application_run_checks(application_id=application.pk, submission=0)
+    assert len(first) == 8 and again == [] and stale == []
+    assert Certificate.objects.filter(application=application).count() == 1
+
+
+def test_sweep_checks_submissions_left_without_results(enterprise_user, applicant, media):
+    application = ready_basic(enterprise_user, applicant, media)
+    services.application_submit(actor=enterprise_user, application=application)
+    assert services.applications_check_unchecked() == 1
+    assert services.applications_check_unchecked() == 0
+    application.refresh_from_db()
+    assert application.status == Application.Status.CERTIFIED
+
+
+def test_decided_application_makes_its_assessment_stale(
+    enterprise_user, applicant, media, suzhou_official, django_capture_on_commit_callbacks
+):
+    first = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, applicant, media),
+        django_capture_on_commit_callbacks,
+    )
+    services.basic_declaration_reject(actor=suzhou_official, application=first, reason="资料不实")
+    second = services.application_create(
+        actor=enterprise_user, factory=applicant, tier="basic", assessment=first.assessment
+    )
+    services.application_claims_set(
+        actor=enterprise_user, application=second, claims=claims_for("production_operations")
+    )
+    from tests.certification.conftest import declare_all
+
+    declare_all(enterprise_user, second, media)
+    second = submit_and_check(enterprise_user, second, django_capture_on_commit_callbacks)
+    failed = set(
+        CheckResult.objects.filter(application=second, passed=False).values_list("rule", flat=True)
+    )
+    assert failed == {"assessment_fresh"}
+
+
+def test_advanced_in_the_pool_passes_prerequisite(
+    enterprise_user,
+    applicant,
+    media,
+    suzhou_official,
+    jiangsu_campaign_officer,
+    django_capture_on_commit_callbacks,
+):
+    with time_machine.travel(date(2027, 3, 10), tick=False):
+        campaign = services.campaign_open(
+            actor=jiangsu_campaign_officer, tier="advanced", year=2027
+        )
+        assert (campaign.opens_on, campaign.closes_on) == (date(2027, 3, 1), date(2027, 3, 31))
+        cultivation_pool_add(actor=suzhou_official, factory=applicant, year=2027, reason="培育")
+        assessment = submitted_assessment(enterprise_user, applicant, 2)
+        application = services.application_create(
+            actor=enterprise_user,
+            factory=applicant,
+            tier="advanced",
+            campaign=campaign,
+            assessment=assessment,
+        )
+        services.application_claims_set(
+            actor=enterprise_user,
+            application=application,
+            claims=claims_for(
+                "production_operations", "production_management", "operational_management"
+            ),
+        )
+        from tests.certification.conftest import declare_all
+
+        declare_all(enterprise_user, application, media)
+        application = submit_and_check(
+            enterprise_user, application, django_capture_on_commit_callbacks
+        )
+    assert application.status == Application.Status.CITY_REVIEW  # checks passed; the city next
+    prerequisite = CheckResult.objects.get(application=application, rule="prerequisite_tier")
+    assert "2027" in prerequisite.message_zh
+    assert not Certificate.objects.filter(application=application).exists()
+
+
+def test_withdraw_until_decided(
+    enterprise_user, applicant, media, django_capture_on_commit_callbacks
+):
+    application = services.application_create(
+        actor=enterprise_user, factory=applicant, tier="basic"
+    )
+    services.application_withdraw(actor=enterprise_user, application=application, reason="重新准备")
+    application.refresh_from_db()
+    assert application.status == Application.Status.WITHDRAWN
+    certified = submit_and_check(
+        enterprise_user,
+        ready_basic(enterprise_user, applicant, media),
+        django_capture_on_commit_callbacks,
+    )
+    with pytest.raises(Conflict):
+        services.application_withdraw(actor=enterprise_user, application=certified)
+
+
+def test_one_broken_application_does_not_stop_the_sweep(enterprise_user, applicant, media):
+    from regions.models import Authority
+
+    broken = ready_basic(enterprise_user, applicant, media)
+    services.application_submit(actor=enterprise_user, application=broken)
+    other_factory = mf.FactoryFactory(city_id="320100")
+    mf.member_of(enterprise_user, other_factory.enterprise)
+    healthy = ready_basic(enterprise_user, other_factory, media)
+    services.application_submit(actor=enterprise_user, application=healthy)
+    # The Suzhou bureau disappears: the first application cannot be filed anywhere.
+    Authority.objects.filter(city_id="320500").update(city_id="320100")
+    assert services.applications_check_unchecked() == 1
+    healthy.refresh_from_db()
+    broken.refresh_from_db()
+    assert healthy.status == Application.Status.CERTIFIED
+    assert broken.status == Application.Status.SUBMITTED
