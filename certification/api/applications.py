@@ -35,6 +35,13 @@ from factories.selectors import enterprise_can_manage, factory_get_for
 
 class ApplicationOutput(serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
+    campaign_closes_on = serializers.DateField(
+        source="campaign.closes_on",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The campaign's deadline (null: the tier has no campaigns).",
+    )
 
     class Meta:
         model = Application
@@ -50,8 +57,13 @@ class ApplicationOutput(serializers.ModelSerializer):
             "submitted_at",
             "checked_at",
             "decided_at",
+            "state_changed_at",
+            "campaign_closes_on",
             "created_at",
         ]
+        extra_kwargs = {
+            "state_changed_at": {"help_text": "Since when the application waits at its step."}
+        }
 
 
 class ExpertOutput(serializers.Serializer):

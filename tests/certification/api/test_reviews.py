@@ -755,3 +755,16 @@ def test_schema_documents_decline_assignment_as_204(schema, cast):
     answered = act(cast.experts[0], application, "decline_assignment", {"reason": "回避"})
     assert str(answered.status_code) in responses
     assert "200" not in responses
+
+
+def test_the_worklist_tells_how_long_each_has_waited_and_the_campaign_deadline(cast):
+    waiting = advanced_at(cast, "city_review")
+    advanced_at(cast, "provincial_review")  # waits for the province, not the city
+    rows = api_client_for(cast.city).get("/api/v1/applications/?waiting_for=me").json()["results"]
+    assert [row["id"] for row in rows] == [waiting.pk]
+    waiting.refresh_from_db()
+    assert (
+        rows[0]["state_changed_at"]
+        == waiting.state_changed_at.astimezone(timezone.get_current_timezone()).isoformat()
+    )
+    assert rows[0]["campaign_closes_on"] == cast.campaign.closes_on.isoformat()
