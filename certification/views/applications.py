@@ -38,6 +38,7 @@ from certification.presenters import (
 from certification.views.common import PAGE_SIZE, HtmxHttpRequest
 from certification.workflow.definitions import Action, Form
 from certification.workflow.engine import (
+    action_check,
     application_transition,
     application_workflow,
     available_actions_for,
@@ -249,13 +250,26 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     transition = application_workflow(application).get(action)
     if transition is None:
         raise NotFound(_("Applications of this tier have no such step."))
-    form = action_form(application, transition.form, request.POST)
     after = reverse("application-detail", kwargs={"pk": application.pk})
     if action == Action.DECLINE_ASSIGNMENT or (
         action == Action.ACCEPT_ASSIGNMENT and request.POST.get("next") == "worklist"
     ):
         after = reverse("worklist")
-    if not form.is_valid():
+    # Who and when first: a form is only worth checking for the person whose step it is.
+    check = action_check(user, application, action, transition)
+    if not check:
+        if check.status == 403:
+            raise check.refusal()
+        messages.error(request, check.reason)
+        return redirect(after)
+    form = action_form(application, transition.form, request.POST)
+    if action in INVITATION_ACTIONS:
+        # An invited expert may not read the application yet: refusals go back to the worklist.
+        reason = form.data.get("reason", "") if action == Action.DECLINE_ASSIGNMENT else "-"
+        if not form.is_valid() or not str(reason).strip():
+            messages.error(request, _("Give the reason for declining."))
+            return redirect("worklist")
+    elif not form.is_valid():
         return _refused(request, application, action, form, withdraw=action == Action.WITHDRAW)
     data: dict[str, Any] = {}
     if transition.form == Form.ASSIGN:
@@ -273,7 +287,7 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except PermissionDenied:
         raise
     except DomainError as exc:
-        if exc.fields:
+        if exc.fields and action not in INVITATION_ACTIONS:
             form_add_domain_error(form, exc)
             return _refused(request, application, action, form, withdraw=action == Action.WITHDRAW)
         messages.error(request, str(exc.message))

@@ -110,3 +110,22 @@ def test_an_expert_sees_the_other_scores_only_once_all_are_in(cast):
         )
     page = browser(others[0]).get(f"/applications/{application.pk}/").content.decode()
     assert first_total in page and "score-summary" in page
+
+
+def test_an_invited_expert_never_gets_the_application_page_back_from_a_refusal(cast):
+    application = advanced_at(cast, "expert_review")
+    expert = browser(cast.experts[0])
+    url = f"/applications/{application.pk}/act/decline_assignment/"
+    response = expert.post(url, {"reason": "   "})
+    assert response.status_code == 302 and response["Location"] == "/worklist/"
+    assert expert.get(f"/applications/{application.pk}/").status_code == 404
+    response = expert.post(url, {"reason": "x" * 3000})  # longer than the form allows
+    assert response.status_code == 302 and response["Location"] == "/worklist/"
+    assert application.assignments.get(expert__user=cast.experts[0]).status == "invited"
+
+
+def test_the_wrong_person_is_refused_before_any_form_is_read(cast):
+    application = advanced_at(cast, "expert_review")
+    city = browser(cast.city)
+    response = city.post(f"/applications/{application.pk}/act/score/", {"scores.indicators": "x"})
+    assert response.status_code == 403
