@@ -360,6 +360,14 @@ class AssignExpertsForm(forms.Form):
         self.fields["experts"].choices = choices  # type: ignore[attr-defined]
 
 
+class UnassignExpertsForm(AssignExpertsForm):
+    """Assigned experts who have not scored, to remove (with the reason)."""
+
+    reason = forms.CharField(
+        label=_("Reason (required)"), max_length=2000, widget=forms.Textarea({"rows": 2})
+    )
+
+
 class ScoreForm(forms.Form):
     """One field per criterion of the edition's rubric (0-100), and comments."""
 

@@ -772,6 +772,7 @@ class ExpertAssignment(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         SCORED = "scored", _("Scored")
+        REMOVED = "removed", _("Removed by the department")
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="assignments"
@@ -782,6 +783,8 @@ class ExpertAssignment(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
     )
+    # Not counted towards the experts the application needs (guard, score summary).
+    INACTIVE_STATUSES = (Status.DECLINED, Status.REMOVED)
     assigned_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)

@@ -10,11 +10,17 @@ from django.utils.translation import gettext_lazy
 
 from accounts.selectors import AnyUser
 from certification import pages, rules, selectors
-from certification.forms import AssignExpertsForm, ReasonForm, ScoreForm
+from certification.forms import (
+    AssignExpertsForm,
+    ReasonForm,
+    ScoreForm,
+    UnassignExpertsForm,
+)
 from certification.models import (
     Application,
     AuditEvent,
     Certificate,
+    ExpertAssignment,
     ScenarioClaim,
 )
 from certification.workflow.definitions import Action, Form
@@ -274,6 +280,14 @@ def action_form(application: Application, form_kind: str, data: Any = None) -> A
             if not choice.conflicts and not choice.assigned
         ]
         return AssignExpertsForm(data, choices=choices)
+    if form_kind == Form.UNASSIGN:
+        removable = application.assignments.filter(
+            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED]
+        ).select_related("expert__user")
+        return UnassignExpertsForm(
+            data,
+            choices=[(a.expert_id, f"{a.expert} ({a.get_status_display()})") for a in removable],
+        )
     if form_kind == Form.SCORE:
         return ScoreForm(
             data, rubric=tier_condition(application).review_rubric, english=english_active()

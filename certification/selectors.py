@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -389,7 +389,9 @@ def application_timeline_for(
     if isinstance(user, User) and user.role == Role.EXPERT:
         unanswered = (
             ExpertAssignment.objects.filter(application=application)
-            .exclude(status__in=[ExpertAssignment.Status.DECLINED, ExpertAssignment.Status.SCORED])
+            .exclude(
+                status__in=[*ExpertAssignment.INACTIVE_STATUSES, ExpertAssignment.Status.SCORED]
+            )
             .exists()
         )
         if unanswered:
@@ -502,7 +504,7 @@ def application_score_summary(
         .select_related("expert__user")
         .order_by("assigned_at", "pk")
     )
-    active = [a for a in assignments if a.status != ExpertAssignment.Status.DECLINED]
+    active = [a for a in assignments if a.status not in ExpertAssignment.INACTIVE_STATUSES]
     totals = [a.total for a in active if a.total is not None]
     complete = bool(active) and len(totals) == len(active)
     viewer_is_expert = isinstance(viewer, User) and viewer.role == Role.EXPERT
@@ -541,15 +543,39 @@ def joint_opinions(application: Application) -> QuerySet[JointOpinion]:
     )
 
 
+def _joint_scope(user: User) -> Q | None:
+    """The (edition, tier) pairs whose joint concurrence names the user's department kind;
+    None when the user is no provincial joint department."""
+    authority = user.authority
+    if authority is None or authority.level != "province":
+        return None
+    pairs = [
+        Q(tier_edition_id=edition_id, tier=tier)
+        for edition_id, tier, kinds in TierCondition.objects.values_list(
+            "edition_id", "tier", "joint_department_kinds"
+        )
+        if authority.kind in (kinds or [])
+    ]
+    if not pairs:
+        return None
+    scope = pairs[0]
+    for pair in pairs[1:]:
+        scope |= pair
+    return scope
+
+
 def worklist_for(user: AnyUser) -> QuerySet[Application]:
-    """The applications waiting for this user to act, oldest wait first: the states in which a
-    workflow waits for the user's role, within the user's scope, narrowed per role (experts:
-    their open assignments; joint departments: no opinion of theirs in the current round; the
-    provincial department: expert scoring only once every expert has answered)."""
+    """The applications waiting for this user to act, longest-waiting first: the states in
+    which a workflow waits for the user's role, within the user's scope, narrowed to what the
+    user can act on (experts: their open assignments; joint departments: the tiers their kind
+    concurs on, without an opinion of theirs in the current round; city and provincial
+    officials: industry and IT authorities only). Each row carries ``experts_scored`` and
+    ``experts_active`` (the department manages expert scoring, so it sees those rows too)."""
     if not isinstance(user, User) or not user.is_active:
         return Application.objects.none()
     states = states_waiting_for(user.role)
-    if not states:
+    authority = user.authority
+    if not states or (user.role != Role.EXPERT and authority is None):
         return Application.objects.none()
     qs = application_list_for(user, invitations=True).filter(status__in=states)
     if user.role == Role.EXPERT:
@@ -560,17 +586,26 @@ def worklist_for(user: AnyUser) -> QuerySet[Application]:
         )
         qs = qs.filter(Exists(pending))
     elif user.role == Role.JOINT_REVIEWER:
+        scope = _joint_scope(user)
+        if scope is None:
+            return Application.objects.none()
         answered = JointOpinion.objects.filter(
-            application=OuterRef("pk"), round=OuterRef("joint_round"), authority=user.authority
+            application=OuterRef("pk"), round=OuterRef("joint_round"), authority=authority
         )
-        qs = qs.filter(~Exists(answered))
-    elif user.role == Role.PROVINCIAL_OFFICIAL:
-        unanswered = ExpertAssignment.objects.filter(
-            application=OuterRef("pk"),
-            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
-        )
-        qs = qs.exclude(Q(status=Application.Status.EXPERT_REVIEW) & Exists(unanswered))
-    return qs.order_by("state_changed_at", "pk")
+        qs = qs.filter(scope).filter(~Exists(answered))
+    elif authority is None or authority.kind != "industry_it":
+        return Application.objects.none()
+    active = ~Q(assignments__status__in=ExpertAssignment.INACTIVE_STATUSES) & Q(
+        assignments__isnull=False
+    )
+    return qs.annotate(
+        experts_active=Count("assignments", filter=active, distinct=True),
+        experts_scored=Count(
+            "assignments",
+            filter=Q(assignments__status=ExpertAssignment.Status.SCORED),
+            distinct=True,
+        ),
+    ).order_by("state_changed_at", "pk")
 
 
 def worklist_count(user: AnyUser) -> int:

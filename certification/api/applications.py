@@ -270,6 +270,10 @@ class AssignExpertsInput(serializers.Serializer):
     )
 
 
+class UnassignExpertsInput(AssignExpertsInput):
+    reason = serializers.CharField(max_length=5000, help_text="Why the experts are removed.")
+
+
 class ScoreInput(serializers.Serializer):
     scores = serializers.DictField(
         child=serializers.DecimalField(max_digits=5, decimal_places=2),
@@ -529,6 +533,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         """The provincial department invites experts; a conflicted expert is refused (409
         ``expert_conflict`` does not apply: 400 with the reasons under ``fields.experts``)."""
         return self._detail(self._fire(request, Action.ASSIGN_EXPERTS, AssignExpertsInput))
+
+    @extend_schema(request=UnassignExpertsInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="unassign_experts")
+    def unassign_experts(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department removes experts who have not scored (never answered, or
+        may no longer serve), with the reason; it may then assign others."""
+        return self._detail(self._fire(request, Action.UNASSIGN_EXPERTS, UnassignExpertsInput))
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"], url_path="accept_assignment")

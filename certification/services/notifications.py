@@ -16,6 +16,7 @@ from accounts.models import Role, User
 from accounts.services import notification_send
 from certification.models import Application, AuditEvent, CheckResult
 from certification.workflow.events import EventType
+from certification.workflow.policies import tier_condition
 
 TO_MEMBERS = {
     EventType.CHECKS_PASSED,
@@ -47,6 +48,7 @@ def _recipients(event: AuditEvent, application: Application) -> QuerySet[User]:
             role=Role.JOINT_REVIEWER,
             authority__level="province",
             authority__province_id=factory.city.province_id,
+            authority__kind__in=tier_condition(application).joint_department_kinds,
         )
     if event.event_type == EventType.EXPERTS_ASSIGNED:
         return active.filter(pk__in=event.extra_data.get("expert_users", []))

@@ -118,20 +118,33 @@ def effect_assign_experts(context: TransitionContext) -> None:
             code=ErrorCode.EXPERT_CONFLICT if conflicted else "invalid",
             fields={"experts": errors},
         )
-    existing = set(
-        ExpertAssignment.objects.filter(application=application).values_list("expert_id", flat=True)
+    existing = dict(
+        ExpertAssignment.objects.filter(application=application).values_list("expert_id", "status")
     )
-    new = [pk for pk in ids if pk not in existing]
+    new = [
+        pk for pk in ids if pk not in existing or existing[pk] in ExpertAssignment.INACTIVE_STATUSES
+    ]
     if not new:
         message = _("These experts are already assigned.")
         raise DomainError(message, fields={"experts": [message]})
+    # An expert who declined or was removed may be asked again: the assignment starts afresh.
+    ExpertAssignment.objects.filter(application=application, expert_id__in=new).update(
+        status=ExpertAssignment.Status.INVITED,
+        assigned_by=context.actor,
+        responded_at=None,
+        scores={},
+        total=None,
+        comment="",
+        scored_at=None,
+    )
     ExpertAssignment.objects.bulk_create(
         ExpertAssignment(application=application, expert_id=pk, assigned_by=context.actor)
         for pk in new
+        if pk not in existing
     )
     active = (
         ExpertAssignment.objects.filter(application=application)
-        .exclude(status=ExpertAssignment.Status.DECLINED)
+        .exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)
         .count()
     )
     needed = tier_condition(application).min_experts
@@ -143,6 +156,37 @@ def effect_assign_experts(context: TransitionContext) -> None:
         raise DomainError(message, code=ErrorCode.TOO_FEW_EXPERTS, fields={"experts": [message]})
     context.extra["experts"] = new
     context.extra["expert_users"] = [candidates[pk].user_id for pk in new]
+
+
+def effect_unassign_experts(context: TransitionContext) -> None:
+    """The department removes experts who have not scored (who never answer, or who may no
+    longer serve); the reason is recorded. Scores already given stay."""
+    ids = _expert_ids(context.data.get("experts"))
+    removable = ExpertAssignment.objects.select_for_update().filter(
+        application=context.application,
+        expert_id__in=ids,
+        status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
+    )
+    removed = list(removable.values_list("expert_id", flat=True))
+    if len(removed) != len(ids):
+        message = _("Only experts who are assigned and have not scored can be removed.")
+        raise DomainError(message, fields={"experts": [message]})
+    removable.update(status=ExpertAssignment.Status.REMOVED, comment=context.reason)
+    context.extra["experts"] = removed
+
+
+def effect_reopen_scoring(context: TransitionContext) -> None:
+    """Returned during expert scoring: the resubmitted application must be scored afresh, so
+    the scores given so far are kept in the audit event and cleared."""
+    if context.from_state != ApplicationState.EXPERT_REVIEW:
+        return
+    scored = ExpertAssignment.objects.select_for_update().filter(
+        application=context.application, status=ExpertAssignment.Status.SCORED
+    )
+    context.extra["previous_scores"] = {
+        str(expert_id): str(total) for expert_id, total in scored.values_list("expert_id", "total")
+    }
+    scored.update(status=ExpertAssignment.Status.ACCEPTED, scores={}, total=None, scored_at=None)
 
 
 def _own_assignment(context: TransitionContext) -> ExpertAssignment:

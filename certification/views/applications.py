@@ -225,6 +225,7 @@ DONE_MESSAGES: dict[str, Any] = {
     EventType.RETURNED: gettext_lazy("The application is returned to the applicant."),
     EventType.REJECTED: gettext_lazy("The application is rejected."),
     EventType.EXPERTS_ASSIGNED: gettext_lazy("The experts are invited."),
+    EventType.EXPERTS_REMOVED: gettext_lazy("The experts are removed from the application."),
     EventType.ASSIGNMENT_ACCEPTED: gettext_lazy(
         "You accepted the assignment. Score it when ready."
     ),
@@ -272,7 +273,7 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif not form.is_valid():
         return _refused(request, application, action, form, withdraw=action == Action.WITHDRAW)
     data: dict[str, Any] = {}
-    if transition.form == Form.ASSIGN:
+    if transition.form in (Form.ASSIGN, Form.UNASSIGN):
         data = {"experts": form.cleaned_data["experts"]}
     elif transition.form == Form.SCORE:
         data = form.payload()

@@ -33,6 +33,7 @@ class Action(models.TextChoices):
     RETURN = "return", _("Return for changes")
     REJECT = "reject", _("Reject")
     ASSIGN_EXPERTS = "assign_experts", _("Assign experts")
+    UNASSIGN_EXPERTS = "unassign_experts", _("Remove experts who have not scored")
     ACCEPT_ASSIGNMENT = "accept_assignment", _("Accept the assignment")
     DECLINE_ASSIGNMENT = "decline_assignment", _("Decline the assignment")
     SCORE = "score", _("Submit scores")
@@ -50,6 +51,7 @@ class Form(models.TextChoices):
     NONE = "", "—"
     REASON = "reason", _("A reason")
     ASSIGN = "assign", _("Experts to assign")
+    UNASSIGN = "unassign", _("Experts to remove")
     SCORE = "score", _("Scores on the rubric")
 
 
@@ -61,6 +63,8 @@ ISSUE_CERTIFICATE = "certification.services.certificates.effect_issue"
 REVOKE_CERTIFICATE = "certification.services.certificates.effect_revoke"
 RECORD_RESUME_POINT = "certification.services.reviews.effect_record_resume_point"
 ASSIGN = "certification.services.reviews.effect_assign_experts"
+UNASSIGN = "certification.services.reviews.effect_unassign_experts"
+REOPEN_SCORING = "certification.services.reviews.effect_reopen_scoring"
 ACCEPT = "certification.services.reviews.effect_accept_assignment"
 DECLINE = "certification.services.reviews.effect_decline_assignment"
 RECORD_SCORE = "certification.services.reviews.effect_record_score"
@@ -186,7 +190,7 @@ ADVANCED_2025: Workflow = {
         Policy.STEP_REVIEWER,
         EventType.RETURNED,
         needs_reason=True,
-        effects=(RECORD_RESUME_POINT,),
+        effects=(RECORD_RESUME_POINT, REOPEN_SCORING),
         notify=True,
         form=Form.REASON,
         tone="outline-warning",
@@ -209,6 +213,16 @@ ADVANCED_2025: Workflow = {
         effects=(ASSIGN,),
         notify=True,
         form=Form.ASSIGN,
+    ),
+    Action.UNASSIGN_EXPERTS: Transition(
+        frozenset({S.EXPERT_REVIEW}),
+        None,
+        Policy.PROVINCIAL_DEPARTMENT,
+        EventType.EXPERTS_REMOVED,
+        needs_reason=True,
+        effects=(UNASSIGN,),
+        form=Form.UNASSIGN,
+        tone="outline-secondary",
     ),
     Action.ACCEPT_ASSIGNMENT: Transition(
         frozenset({S.EXPERT_REVIEW}),
@@ -288,7 +302,7 @@ ADVANCED_2025: Workflow = {
         S.RETURNED,
         Policy.SYSTEM,
         EventType.PREREQUISITE_LOST,
-        effects=(RECORD_RESUME_POINT,),
+        effects=(RECORD_RESUME_POINT, REOPEN_SCORING),
         notify=True,
     ),
 }

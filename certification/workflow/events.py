@@ -20,6 +20,7 @@ class EventType(models.TextChoices):
     REJECTED = "reject", _("Rejected")
     RESUMED = "resume", _("Back at the step that returned it")
     EXPERTS_ASSIGNED = "assign_experts", _("Experts assigned")
+    EXPERTS_REMOVED = "unassign_experts", _("Experts removed by the department")
     ASSIGNMENT_ACCEPTED = "accept_assignment", _("Expert accepted the assignment")
     ASSIGNMENT_DECLINED = "decline_assignment", _("Expert declined the assignment")
     SCORED = "score", _("Expert scored")
@@ -41,6 +42,7 @@ class EventType(models.TextChoices):
 INTERNAL_EVENT_TYPES = frozenset(
     {
         EventType.EXPERTS_ASSIGNED,
+        EventType.EXPERTS_REMOVED,
         EventType.ASSIGNMENT_ACCEPTED,
         EventType.ASSIGNMENT_DECLINED,
         EventType.SCORED,

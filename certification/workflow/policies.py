@@ -225,7 +225,7 @@ def _all_experts_scored(application: Application) -> Decision:
 
     statuses = list(
         ExpertAssignment.objects.filter(application=application)
-        .exclude(status=ExpertAssignment.Status.DECLINED)
+        .exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)
         .values_list("status", flat=True)
     )
     scored = statuses.count(ExpertAssignment.Status.SCORED)

@@ -586,8 +586,9 @@ def test_the_experts_register_is_for_the_provincial_department_only(cast):
 
 
 def _add_worklist_applications(cast: ReviewCast, count: int) -> None:
-    """``count`` applications waiting for the province, for the first joint department and for
-    the first expert (half of them invited, half accepted)."""
+    """``count`` applications waiting for the first joint department and for the first expert
+    (half of them invited, half accepted), and twice ``count`` in the province's worklist (at
+    provincial review, and at expert scoring, which the department manages)."""
     for n in range(count):
         advanced_at(cast, "provincial_review")
         advanced_at(cast, "joint_review")
@@ -637,15 +638,16 @@ def test_worklists_use_the_same_queries_at_two_sizes(cast, django_assert_num_que
     small, large = 2, 6
     _add_worklist_applications(cast, small)
     requests = _worklist_requests(cast)
+    rows_per_batch = {"province": 2, "joint": 1, "expert": 1}
     measured = {}
     for name, fetch in requests:
         with CaptureQueriesContext(connection) as queries:
-            assert fetch() == small, name
+            assert fetch() == small * rows_per_batch[name.split()[1]], name
         measured[name] = len(queries)
     _add_worklist_applications(cast, large - small)
     for name, fetch in requests:
         with django_assert_num_queries(measured[name]):
-            assert fetch() == large, name
+            assert fetch() == large * rows_per_batch[name.split()[1]], name
 
 
 # --- g. the OpenAPI description -----------------------------------------------------------------

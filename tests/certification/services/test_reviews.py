@@ -285,3 +285,135 @@ def test_only_an_accepted_assignment_can_be_scored(cast):
     assert not ExpertAssignment.objects.filter(application=application, status="scored").exists()
     application.refresh_from_db()
     assert application.status == "expert_review"
+
+
+# --- experts who do not answer, scores of a returned version, who the worklist names ---------
+
+
+def test_a_return_during_scoring_asks_the_experts_to_score_the_new_version(cast):
+    from tests.certification.review_setup import RUBRIC_SCORES
+
+    application = advanced_at(cast, "expert_review_scored")
+    application_transition(
+        application=application, action=Action.RETURN, actor=cast.province, reason="补充材料"
+    )
+    event = AuditEvent.objects.get(application=application, event_type="return")
+    assert len(event.extra_data["previous_scores"]) == len(cast.experts)
+    application = resubmit_and_check(cast, application)
+    assert application.status == Application.Status.EXPERT_REVIEW
+    statuses = set(application.assignments.values_list("status", "total"))
+    assert statuses == {(ExpertAssignment.Status.ACCEPTED, None)}
+    with pytest.raises(DomainError) as refused:
+        application_transition(
+            application=application, action=Action.SEND_TO_JOINT, actor=cast.province
+        )
+    assert refused.value.code == "not_ready"
+    for expert, scores in zip(cast.experts, RUBRIC_SCORES, strict=True):
+        application_transition(
+            application=application, action=Action.SCORE, actor=expert, data={"scores": scores}
+        )
+    application_transition(
+        application=application, action=Action.SEND_TO_JOINT, actor=cast.province
+    )
+
+
+def test_the_department_replaces_an_expert_who_never_answers(cast):
+    from certification.services.reviews import expert_register
+    from tests.certification.review_setup import RUBRIC_SCORES
+
+    application = advanced_at(cast, "expert_review")
+    silent, *others = cast.experts
+    for expert, scores in zip(others, RUBRIC_SCORES, strict=False):
+        application_transition(
+            application=application, action=Action.ACCEPT_ASSIGNMENT, actor=expert
+        )
+        application_transition(
+            application=application, action=Action.SCORE, actor=expert, data={"scores": scores}
+        )
+    with pytest.raises(DomainError):  # a reason is required
+        application_transition(
+            application=application,
+            action=Action.UNASSIGN_EXPERTS,
+            actor=cast.province,
+            data={"experts": [silent.expert_profile.pk]},
+        )
+    application_transition(
+        application=application,
+        action=Action.UNASSIGN_EXPERTS,
+        actor=cast.province,
+        reason="逾期未答复",
+        data={"experts": [silent.expert_profile.pk]},
+    )
+    with pytest.raises(DomainError):  # removed: no longer invited
+        application_transition(
+            application=application, action=Action.ACCEPT_ASSIGNMENT, actor=silent
+        )
+    substitute = mf.UserFactory(role="expert")
+    expert = expert_register(user=substitute, employer_name="研究所", province_id="32")
+    application_transition(
+        application=application,
+        action=Action.ASSIGN_EXPERTS,
+        actor=cast.province,
+        data={"experts": [expert.pk]},
+    )
+    application_transition(
+        application=application, action=Action.ACCEPT_ASSIGNMENT, actor=substitute
+    )
+    application_transition(
+        application=application,
+        action=Action.SCORE,
+        actor=substitute,
+        data={"scores": RUBRIC_SCORES[2]},
+    )
+    application_transition(
+        application=application, action=Action.SEND_TO_JOINT, actor=cast.province
+    )
+    # A scored assignment cannot be removed.
+    assert application.assignments.filter(status="scored").count() == 3
+
+
+def test_a_declined_expert_can_be_asked_again(cast):
+    application = advanced_at(cast, "expert_review")
+    expert = cast.experts[0]
+    application_transition(
+        application=application, action=Action.DECLINE_ASSIGNMENT, actor=expert, reason="出差"
+    )
+    application_transition(
+        application=application,
+        action=Action.ASSIGN_EXPERTS,
+        actor=cast.province,
+        data={"experts": [expert.expert_profile.pk]},
+    )
+    assert application.assignments.get(expert__user=expert).status == "invited"
+
+
+def test_worklists_name_only_those_who_can_act(cast):
+    from certification import selectors
+    from regions.models import Authority
+    from tests.certification.review_setup import joint_department
+
+    application = advanced_at(cast, "joint_review")
+    national_finance, _ = Authority.objects.get_or_create(
+        code="national-finance",
+        defaults={
+            "name_zh": "财政部",
+            "name_en": "Ministry of Finance",
+            "level": "national",
+            "kind": "finance",
+        },
+    )
+    outsiders = [
+        mf.UserFactory(role="joint_reviewer", authority=national_finance),
+        mf.UserFactory(role="provincial_official", authority=joint_department("32", "finance")),
+    ]
+    for user in outsiders:
+        assert not selectors.worklist_for(user).exists(), user.authority
+    assert list(selectors.worklist_for(cast.joint[0])) == [application]
+    # A kind the edition does not list sees nothing either.
+    condition = tier_condition(application)
+    condition.joint_department_kinds = [
+        k for k in condition.joint_department_kinds if k != "finance"
+    ]
+    condition.save(update_fields=["joint_department_kinds"])
+    finance = next(u for u in cast.joint if u.authority.kind == "finance")
+    assert not selectors.worklist_for(finance).exists()
