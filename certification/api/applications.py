@@ -18,13 +18,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.selectors import acting_user
+from accounts.models import ScopeLevel
+from accounts.selectors import acting_user, scope_for
 from assessments.models import Assessment
 from certification import selectors, services
 from certification.api.certificates import CertificateOutput
 from certification.api.common import check_rows
 from certification.models import Application, Campaign, Certificate, Tier
-from certification.presenters import expert_choices
+from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
 from certification.workflow.policies import Policy, policy_check
@@ -35,6 +36,10 @@ from factories.selectors import enterprise_can_manage, factory_get_for
 
 class ApplicationOutput(serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
+    status_label = serializers.SerializerMethodField(
+        help_text="The state in the caller's language, as the caller's side sees it (the "
+        "applicant sees 'under review' for every review step)."
+    )
     campaign_closes_on = serializers.DateField(
         source="campaign.closes_on",
         read_only=True,
@@ -53,6 +58,7 @@ class ApplicationOutput(serializers.ModelSerializer):
             "campaign",
             "assessment",
             "status",
+            "status_label",
             "submission",
             "submitted_at",
             "checked_at",
@@ -64,6 +70,9 @@ class ApplicationOutput(serializers.ModelSerializer):
         extra_kwargs = {
             "state_changed_at": {"help_text": "Since when the application waits at its step."}
         }
+
+    def get_status_label(self, obj: Application) -> str:
+        return state_label(obj.status, for_applicant=bool(self.context.get("for_applicant")))
 
 
 class ExpertOutput(serializers.Serializer):
@@ -354,6 +363,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_serializer_class(self) -> Any:
         return ApplicationDetailOutput if self.action == "retrieve" else ApplicationOutput
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        context["for_applicant"] = scope_for(self.request.user).level == ScopeLevel.ENTERPRISE
+        return context
 
     def _detail(self, application: Application, code: int = 200) -> Response:
         application.refresh_from_db()

@@ -154,11 +154,15 @@ def application_update(
     application = _lock_editable(actor, application)
     if campaign is not ...:
         _check_campaign(campaign, application.tier, application.factory)
-        application.campaign = campaign
         if campaign is not None and campaign.tier_edition_id != application.tier_edition_id:
+            if application.submission > 0:
+                # Once submitted, the edition (rubric, experts, joint departments) and the
+                # workflow stay those it was submitted under.
+                message = _("Choose a campaign under the same tier conditions edition.")
+                raise DomainError(message, fields={"campaign": [message]})
             application.tier_edition = campaign.tier_edition
-            if application.submission == 0:  # a workflow is fixed once the application is in
-                application.workflow = _condition(campaign.tier_edition, application.tier).workflow
+            application.workflow = _condition(campaign.tier_edition, application.tier).workflow
+        application.campaign = campaign
     if assessment is not ...:
         _check_assessment(assessment, application.factory)
         application.assessment = assessment

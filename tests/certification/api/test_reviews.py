@@ -770,3 +770,49 @@ def test_the_worklist_tells_how_long_each_has_waited_and_the_campaign_deadline(c
         == waiting.state_changed_at.astimezone(timezone.get_current_timezone()).isoformat()
     )
     assert rows[0]["campaign_closes_on"] == cast.campaign.closes_on.isoformat()
+
+
+def test_each_side_reads_the_state_in_its_own_words(cast):
+    from django.utils import translation
+
+    from certification.workflow.states import STATES
+
+    application = advanced_at(cast, "joint_review")
+    info = STATES["joint_review"]
+    with translation.override("en"):
+        applicant_words, staff_words = str(info.applicant_label), str(info.staff_label)
+    assert applicant_words != staff_words
+    for user, expected in ((cast.applicant, applicant_words), (cast.province, staff_words)):
+        body = api_client_for(user).get(f"/api/v1/applications/{application.pk}/").json()
+        assert body["status_label"] == expected
+        listed = api_client_for(user).get("/api/v1/applications/").json()["results"]
+        assert {row["status_label"] for row in listed if row["id"] == application.pk} == {expected}
+
+
+def test_a_returned_application_keeps_its_edition(cast):
+    from certification.models import Campaign, TierConditionsEdition
+    from certification.services.reference import tier_conditions_copy
+
+    application = advanced_at(cast, "city_review")
+    application_transition(
+        application=application, action=Action.RETURN, actor=cast.city, reason="补充"
+    )
+    edition = tier_conditions_copy(
+        edition=TierConditionsEdition.objects.get(edition="2025"), new_edition="2026-test"
+    )
+    other = Campaign.objects.create(
+        authority=cast.campaign.authority,
+        tier="advanced",
+        year=cast.campaign.year,
+        batch=cast.campaign.batch + 1,
+        opens_on=cast.campaign.opens_on,
+        closes_on=cast.campaign.closes_on,
+        tier_edition=edition,
+        created_by=cast.province,
+    )
+    response = api_client_for(cast.applicant).patch(
+        f"/api/v1/applications/{application.pk}/", {"campaign": other.pk}, format="json"
+    )
+    assert response.status_code == 400 and "campaign" in response.json()["fields"]
+    application.refresh_from_db()
+    assert application.campaign_id == cast.campaign.pk
