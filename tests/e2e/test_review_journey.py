@@ -373,8 +373,13 @@ def test_advanced_application_from_draft_to_certificate(desk: Desk, cast, pooled
     expect(
         panel(province, Action.ASSIGN_EXPERTS).locator("input[name=experts]:disabled")
     ).to_have_count(3)
-    # While the experts have not all answered, nothing waits for the province.
-    expect(worklist_badge(province)).to_have_count(0)
+    # The department manages the scoring: its worklist shows the application with the progress.
+    expect(worklist_badge(province)).to_have_text("1")
+    province.goto("/worklist/")
+    expect(province.locator(".experts-progress")).to_have_text(
+        zh("%(scored)s of %(active)s experts scored") % {"scored": 0, "active": 3}
+    )
+    open_from_worklist(province, application)
 
     # 4. The experts: accept from the worklist, then score. -------------------------------------
     for number, (expert, scores) in enumerate(zip(cast.experts, RUBRIC_SCORES, strict=True)):
