@@ -70,6 +70,13 @@ def check_every_credit_code_is_valid():
             pytest.fail(f"{code}: {exc}")
 
 
+def check_maturity_levels_spread_as_planned():
+    """Every factory reaches the level it was drawn at (1-5), none stays at 0."""
+    levels = Counter(Assessment.objects.values_list("maturity_level", flat=True))
+    assert set(levels) <= {1, 2, 3, 4, 5} and {1, 2, 3, 4} <= set(levels), levels
+    assert levels[2] == max(levels.values())  # the most common level (45 %)
+
+
 def check_answers_are_complete_and_scored_by_the_projects_scoring():
     sample = Assessment.objects.select_related("version").order_by("pk")[:25]
     for assessment in sample:
@@ -122,6 +129,7 @@ def test_the_generated_data_obeys_the_portals_rules(generated):
     assert "done in" in generated
     check_the_counts_follow_the_scale()
     check_every_credit_code_is_valid()
+    check_maturity_levels_spread_as_planned()
     check_answers_are_complete_and_scored_by_the_projects_scoring()
     check_certificates_only_where_the_tier_conditions_allow()
     check_the_next_certificate_number_continues_the_generated_sequence()
