@@ -22,7 +22,7 @@ from assessments.models import (
     Requirement,
     SubDomain,
 )
-from core.admin_base import ReadOnlyAdmin
+from core.admin_base import ReadOnlyAdmin, ReferenceDataAdmin
 from core.errors import DomainError
 
 
@@ -30,7 +30,7 @@ def _published(version: ModelVersion | None) -> bool:
     return version is not None and version.status == ModelVersion.Status.PUBLISHED
 
 
-class VersionPartAdmin(admin.ModelAdmin):
+class VersionPartAdmin(ReferenceDataAdmin):
     """Parts of a version are editable only while the version is a draft; new parts can only
     be added to a draft version."""
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from regions.models import BilingualName
+from regions.models import BilingualName, Located
 
 
 class ModelVersion(models.Model):
@@ -169,7 +169,7 @@ ANSWER_CHOICES = [
 ]
 
 
-class Assessment(models.Model):
+class Assessment(Located):
     """A factory's annual maturity self-assessment on one model version."""
 
     class Status(models.TextChoices):
@@ -249,7 +249,19 @@ class Assessment(models.Model):
                 fields=["factory", "status", "-submitted_at"], name="assessment_factory_idx"
             ),
             models.Index(fields=["status", "valid_until"], name="assessment_validity_idx"),
-            models.Index(fields=["status", "-submitted_at"], name="assessment_submitted_idx"),
+            # The lists of each scope, in their order.
+            models.Index(
+                fields=["status", "-submitted_at", "-created_at", "-id"],
+                name="assessment_submitted_idx",
+            ),
+            models.Index(
+                fields=["province", "status", "-submitted_at", "-created_at", "-id"],
+                name="assessment_province_idx",
+            ),
+            models.Index(
+                fields=["city", "status", "-submitted_at", "-created_at", "-id"],
+                name="assessment_city_idx",
+            ),
         ]
 
     def __str__(self) -> str:

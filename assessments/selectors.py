@@ -21,6 +21,7 @@ from assessments.models import (
     SubDomain,
 )
 from assessments.scoring import shown
+from core import refcache
 from core.errors import NotFound
 from core.i18n import english_active
 from factories.selectors import enterprise_can_manage, factory_scoped
@@ -28,10 +29,13 @@ from factories.selectors import enterprise_can_manage, factory_scoped
 
 def model_version_current() -> ModelVersion | None:
     """The published version new assessments use: the most recently published one."""
-    return (
-        ModelVersion.objects.filter(status=ModelVersion.Status.PUBLISHED)
-        .order_by("-published_at", "-pk")
-        .first()
+    return refcache.cached(
+        "model-version-current",
+        lambda: (
+            ModelVersion.objects.filter(status=ModelVersion.Status.PUBLISHED)
+            .order_by("-published_at", "-pk")
+            .first()
+        ),
     )
 
 
@@ -104,9 +108,9 @@ def assessment_filter(
     if level not in (None, ""):
         qs = qs.filter(maturity_level=level)
     if city:
-        qs = qs.filter(factory__city_id=city)
+        qs = qs.filter(city_id=city)
     if province:
-        qs = qs.filter(factory__city__province_id=province)
+        qs = qs.filter(province_id=province)
     if industry:
         qs = qs.filter(factory__industry_id=industry)
     if year not in (None, ""):

@@ -29,6 +29,7 @@ from assessments.models import (
 )
 from assessments.selectors import model_spec_for, model_version_current
 from assessments.uploads import store_upload
+from core import refcache
 from core.data import read_json_file
 from core.errors import Conflict, DomainError, PermissionDenied
 from factories.models import Factory
@@ -57,6 +58,7 @@ def model_version_create(
     {subdomain: number} and optional ``not_applicable`` {"discrete"|"process": [subdomain]}.
     The caller validates the data first (see assessments.importing).
     """
+    refcache.reference_data_changed()
     version = ModelVersion.objects.create(
         code=code,
         standard_code=structure["code"],
@@ -196,6 +198,8 @@ def assessment_start(*, actor: User, factory: Factory) -> Assessment:
         )
     return Assessment.objects.create(
         factory=factory,
+        province_id=factory.province_id,
+        city_id=factory.city_id,
         version=version,
         industry_type=factory.industry.process_type,
         created_by=actor,
@@ -392,6 +396,7 @@ def evidence_delete(*, actor: User, evidence: Evidence) -> None:
 @transaction.atomic
 def model_version_publish(*, version: ModelVersion) -> ModelVersion:
     """Publish a draft version: new assessments use it from now on. Idempotent."""
+    refcache.reference_data_changed()
     version = ModelVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != ModelVersion.Status.PUBLISHED:
         if not version.requirements.exists():

@@ -32,11 +32,11 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
-from core.admin_base import ReadOnlyAdmin
+from core.admin_base import ReadOnlyAdmin, ReferenceDataAdmin
 from core.errors import DomainError
 
 
-class CatalogueLockedAdmin(admin.ModelAdmin):
+class CatalogueLockedAdmin(ReferenceDataAdmin):
     """Parts of a scenario catalogue are read-only once the catalogue is in use."""
 
     def catalogue_of(self, obj: Any) -> ScenarioCatalogue | None:
@@ -87,7 +87,7 @@ class TierConditionInline(admin.StackedInline):
 
 
 @admin.register(TierConditionsEdition)
-class TierConditionsEditionAdmin(admin.ModelAdmin):
+class TierConditionsEditionAdmin(ReferenceDataAdmin):
     list_display = ("edition", "status", "title_zh", "scenario_catalogue", "published_at")
     inlines = (TierConditionInline,)
     actions = ("copy_as_new_edition", "publish")
@@ -124,7 +124,7 @@ class TierConditionsEditionAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierCondition)
-class TierConditionAdmin(admin.ModelAdmin):
+class TierConditionAdmin(ReferenceDataAdmin):
     list_display = ("tier", "edition", "min_maturity_level", "prerequisite_tier", "min_ai_share")
     list_filter = ("edition", "tier")
 

@@ -16,7 +16,7 @@ from certification.workflow.states import (
     OPEN_STATES,
     ApplicationState,
 )
-from regions.models import BilingualName
+from regions.models import BilingualName, Located
 
 
 class Tier(models.TextChoices):
@@ -310,7 +310,7 @@ class Declaration(models.TextChoices):
     ORGANISATION = "organisation", _("An organisation is in place for the smart factory")
 
 
-class Application(models.Model):
+class Application(Located):
     Status = ApplicationState
 
     factory = models.ForeignKey(
@@ -394,6 +394,20 @@ class Application(models.Model):
             models.Index(fields=["status", "submitted_at"], name="application_status_idx"),
             models.Index(fields=["status", "state_changed_at"], name="application_waiting_idx"),
             models.Index(fields=["factory", "tier", "status"], name="application_factory_idx"),
+            # The lists of each scope, in their order; the worklists by region.
+            models.Index(fields=["-created_at", "-id"], name="application_recent_idx"),
+            models.Index(
+                fields=["province", "-created_at", "-id"], name="application_province_idx"
+            ),
+            models.Index(fields=["city", "-created_at", "-id"], name="application_city_idx"),
+            models.Index(
+                fields=["province", "status", "state_changed_at", "id"],
+                name="application_province_wait_idx",
+            ),
+            models.Index(
+                fields=["city", "status", "state_changed_at", "id"],
+                name="application_city_wait_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -552,7 +566,7 @@ class CheckResult(models.Model):
         return self.message_en if (language or "").startswith("en") else self.message_zh
 
 
-class Certificate(models.Model):
+class Certificate(Located):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         SUSPENDED = "suspended", _("Suspended")
@@ -601,6 +615,10 @@ class Certificate(models.Model):
         indexes = [
             models.Index(fields=["factory", "status"], name="certificate_factory_idx"),
             models.Index(fields=["tier", "status"], name="certificate_tier_idx"),
+            # The lists of each scope, in their order.
+            models.Index(fields=["-issued_on", "-id"], name="certificate_recent_idx"),
+            models.Index(fields=["province", "-issued_on", "-id"], name="certificate_province_idx"),
+            models.Index(fields=["city", "-issued_on", "-id"], name="certificate_city_idx"),
         ]
 
     def __str__(self) -> str:

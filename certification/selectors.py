@@ -34,6 +34,7 @@ from certification.models import (
 )
 from certification.workflow.definitions import states_waiting_for
 from certification.workflow.events import INTERNAL_EVENT_TYPES
+from core import refcache
 from core.errors import NotFound
 from core.i18n import english_active
 from factories.models import CultivationPoolEntry, Enterprise, Factory
@@ -43,20 +44,35 @@ from factories.selectors import enterprise_can_manage, factory_scoped
 
 
 def tier_edition_current() -> TierConditionsEdition:
-    """The published edition new campaigns and applications use (the latest published)."""
-    edition = (
-        TierConditionsEdition.objects.filter(status=TierConditionsEdition.Status.PUBLISHED)
-        .order_by("-published_at", "-pk")
-        .first()
+    """The published edition new campaigns and applications use (the latest published).
+    Cached per process until reference data changes (core.refcache)."""
+    edition = refcache.cached(
+        "tier-edition-current",
+        lambda: (
+            TierConditionsEdition.objects.filter(status=TierConditionsEdition.Status.PUBLISHED)
+            .order_by("-published_at", "-pk")
+            .first()
+        ),
     )
     if edition is None:
         raise NotFound(_("No tier conditions are loaded."))
     return edition
 
 
-def tier_condition_for(edition: TierConditionsEdition | int, tier: str) -> TierCondition:
+def tier_conditions(edition: TierConditionsEdition | int) -> list[TierCondition]:
+    """The edition's tier conditions in tier order (cached like the edition)."""
     edition_id = edition if isinstance(edition, int) else edition.pk
-    return TierCondition.objects.get(edition_id=edition_id, tier=tier)
+    return refcache.cached(
+        ("tier-conditions", edition_id),
+        lambda: list(TierCondition.objects.filter(edition_id=edition_id).order_by("order")),
+    )
+
+
+def tier_condition_for(edition: TierConditionsEdition | int, tier: str) -> TierCondition:
+    for condition in tier_conditions(edition):
+        if condition.tier == tier:
+            return condition
+    raise TierCondition.DoesNotExist(f"no {tier} conditions in edition {edition}")
 
 
 def tier_rule(edition: TierConditionsEdition, tier: str) -> rules.TierRule:
@@ -76,10 +92,15 @@ def tier_rule_from(condition: TierCondition) -> rules.TierRule:
 
 
 def stage_names(edition: TierConditionsEdition) -> rules.Stages:
-    rows = Stage.objects.filter(catalogue_id=edition.scenario_catalogue_id).values_list(
-        "code", "name_zh", "name_en"
-    )
-    return rules.Stages({code: (zh, en) for code, zh, en in rows})
+    catalogue_id = edition.scenario_catalogue_id
+
+    def load() -> rules.Stages:
+        rows = Stage.objects.filter(catalogue_id=catalogue_id).values_list(
+            "code", "name_zh", "name_en"
+        )
+        return rules.Stages({code: (zh, en) for code, zh, en in rows})
+
+    return refcache.cached(("stage-names", catalogue_id), load)
 
 
 DECLARATION_LABELS: dict[str, tuple[str, str]] = {
@@ -161,13 +182,11 @@ def campaign_tiers_for(user: AnyUser) -> list[str]:
     acting_roles = {"province": "provincial_official", "national": "miit_reviewer"}
     if role not in (acting_roles.get(authority.level), "platform_admin"):
         return []
-    return list(
-        TierCondition.objects.filter(
-            edition=tier_edition_current(), needs_campaign=True, certifying_level=authority.level
-        )
-        .order_by("order")
-        .values_list("tier", flat=True)
-    )
+    return [
+        condition.tier
+        for condition in tier_conditions(tier_edition_current())
+        if condition.needs_campaign and condition.certifying_level == authority.level
+    ]
 
 
 def campaign_list() -> QuerySet[Campaign]:
@@ -331,7 +350,7 @@ def factory_tier_path(factory: Factory, today: date) -> TierPath:
     assessment = latest_assessment(factory)
     facts = assessment_facts(assessment, edition=edition)
     snapshot = factory_snapshot(factory)
-    conditions = TierCondition.objects.filter(edition=edition).order_by("order")
+    conditions = tier_conditions(edition)
     steps = []
     for condition in conditions:
         if current and order.index(condition.tier) <= order.index(current):

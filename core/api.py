@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: pagination and the one exception handler."""
+"""API plumbing shared by every app: parameters, the one exception handler, the error schema
+(pagination: core.pagination)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
-
-
-class PageNumberPagination(pagination.PageNumberPagination):
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def int_value(value: Any, name: str) -> int | None:

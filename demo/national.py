@@ -184,6 +184,7 @@ class NationalData:
                     uscc=uscc(homes[i].code, start + i),
                     name=f"{homes[i].name_zh}生成企业{start + i}有限公司",
                     city=homes[i],
+                    province_id=homes[i].province_id,
                     industry=trades[i],
                     above_designated_size=self.rng.random() < 0.85,
                     created_by=users[i],
@@ -208,6 +209,7 @@ class NationalData:
                     name=f"{owner.name[:-6]}第{index + 1}工厂",
                     address=f"{owner.city.name_zh}工业园{index + 1}号",
                     city=owner.city,
+                    province_id=owner.province_id,
                     industry=owner.industry,
                 )
                 for index, owner in enumerate(owners)
@@ -261,6 +263,8 @@ class NationalData:
         submitted = self.now - timedelta(days=self.rng.randint(1, 330))
         return Assessment(
             factory=factory,
+            province_id=factory.province_id,
+            city_id=factory.city_id,
             version=version,
             industry_type=kind,
             status=Assessment.Status.SUBMITTED,
@@ -370,6 +374,8 @@ class NationalData:
                 issued = self.today - timedelta(days=self.rng.randint(0, 300))
                 application = Application(
                     factory=factory,
+                    province_id=factory.province_id,
+                    city_id=factory.city_id,
                     tier=tier,
                     tier_edition=edition,
                     workflow=condition.workflow,
@@ -388,6 +394,8 @@ class NationalData:
                         number=f"{condition.certificate_prefix}-{year}-{region}-{numbers[key]:05d}",
                         tier=tier,
                         factory=factory,
+                        province_id=factory.province_id,
+                        city_id=factory.city_id,
                         application=application,
                         authority=authority,
                         self_declared=not condition.needs_campaign,
@@ -467,6 +475,8 @@ class NationalData:
             rows.append(
                 Application(
                     factory=factory,
+                    province_id=factory.province_id,
+                    city_id=factory.city_id,
                     tier=Tier.ADVANCED,
                     tier_edition=edition,
                     workflow=condition.workflow,

@@ -31,7 +31,7 @@ class USCCField(serializers.CharField):
 
 class FactoryOutput(serializers.ModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True)
-    province = serializers.CharField(source="city.province_id", read_only=True)
+    province = serializers.CharField(source="province_id", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
 
     class Meta:
@@ -53,7 +53,7 @@ class FactoryOutput(serializers.ModelSerializer):
 
 class EnterpriseOutput(serializers.ModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True)
-    province = serializers.CharField(source="city.province_id", read_only=True)
+    province = serializers.CharField(source="province_id", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
 
     class Meta:
@@ -117,7 +117,7 @@ class FactoryCreateInput(FactoryUpdateInput):
 
 
 class EnterpriseFilter(django_filters.FilterSet):
-    province = django_filters.CharFilter(field_name="city__province_id")
+    province = django_filters.CharFilter(field_name="province_id")
     search = django_filters.CharFilter(method="filter_search", label=_("Name or credit code"))
 
     class Meta:
@@ -132,7 +132,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
 
 class FactoryFilter(django_filters.FilterSet):
-    province = django_filters.CharFilter(field_name="city__province_id")
+    province = django_filters.CharFilter(field_name="province_id")
     # A plain number, not a choice among all enterprises (which would tell whether one exists).
     enterprise = django_filters.NumberFilter(field_name="enterprise_id")
 

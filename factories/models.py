@@ -44,6 +44,14 @@ class Enterprise(models.Model):
         related_name="enterprises",
         verbose_name=_("registered city"),
     )
+    province = models.ForeignKey(
+        "regions.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("province"),
+        help_text=_("The city's province, kept with the city by the services."),
+    )
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("industry")
     )
@@ -78,7 +86,12 @@ class Enterprise(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
-        indexes = [models.Index(fields=["city"], name="enterprise_city_idx")]
+        # One per list a scope reads, in the list's order (national, provincial, city).
+        indexes = [
+            models.Index(fields=["name", "id"], name="enterprise_name_idx"),
+            models.Index(fields=["province", "name", "id"], name="enterprise_province_idx"),
+            models.Index(fields=["city", "name", "id"], name="enterprise_city_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"
@@ -92,6 +105,14 @@ class Factory(models.Model):
     address = models.CharField(_("address"), max_length=300)
     city = models.ForeignKey(
         "regions.City", on_delete=models.PROTECT, related_name="factories", verbose_name=_("city")
+    )
+    province = models.ForeignKey(
+        "regions.Province",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("province"),
+        help_text=_("The city's province, kept with the city by the services."),
     )
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, related_name="factories", verbose_name=_("industry")
@@ -108,7 +129,13 @@ class Factory(models.Model):
                 fields=["enterprise", "name"], name="factory_name_unique_per_enterprise"
             )
         ]
-        indexes = [models.Index(fields=["city"], name="factory_city_idx")]
+        # The national list reads the unique (enterprise, name) index.
+        indexes = [
+            models.Index(
+                fields=["province", "enterprise", "name", "id"], name="factory_province_idx"
+            ),
+            models.Index(fields=["city", "enterprise", "name", "id"], name="factory_city_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name

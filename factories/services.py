@@ -62,6 +62,7 @@ def enterprise_register(
         uscc=uscc,
         name=(name or "").strip(),
         city=city,
+        province_id=city.province_id,
         industry=industry,
         above_designated_size=above_designated_size,
         is_central_soe_group=is_central_soe_group,
@@ -91,6 +92,7 @@ def enterprise_register(
             name=(factory_name or "").strip(),
             address=(factory_address or "").strip(),
             city=factory_city,
+            province_id=factory_city.province_id,
             industry=factory_industry or industry,
         ),
         field_prefix="factory_",
@@ -156,6 +158,7 @@ def enterprise_update(
     _require_manager(actor, enterprise)
     enterprise.name = (name or "").strip()
     enterprise.city = city
+    enterprise.province_id = city.province_id
     enterprise.industry = industry
     enterprise.above_designated_size = above_designated_size
     enterprise.is_central_soe_group = is_central_soe_group
@@ -181,6 +184,7 @@ def factory_create(
             name=(name or "").strip(),
             address=(address or "").strip(),
             city=city,
+            province_id=city.province_id,
             industry=industry,
         )
     )
@@ -206,7 +210,10 @@ def factory_update(
         raise DomainError(message, code="factory_locked", fields={"city": [message]})
     factory.name = (name or "").strip()
     factory.address = (address or "").strip()
+    # The factory's earlier assessments, applications and certificates keep the region they were
+    # made in (they stay with the authorities that handled them).
     factory.city = city
+    factory.province_id = city.province_id
     factory.industry = industry
     return _factory_save(factory)
 

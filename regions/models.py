@@ -108,3 +108,23 @@ class Authority(BilingualName):
                 ),
             )
         ]
+
+
+class Located(models.Model):
+    """A row that officials list by region: it carries its factory's province and city as they
+    were when it was made, so that a jurisdiction's list is one range of an index (and history
+    stays with the authorities that handled it when a factory later moves)."""
+
+    province = models.ForeignKey(
+        Province,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("province"),
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, related_name="+", db_index=False, verbose_name=_("city")
+    )
+
+    class Meta:
+        abstract = True

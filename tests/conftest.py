@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role
 from config.celery import app as celery_app
+from core import refcache
 from tests import model_factories as mf
 
 
@@ -71,6 +72,14 @@ def jiangsu_official(db):
 @pytest.fixture
 def miit_reviewer(db):
     return mf.official(Role.MIIT_REVIEWER, "miit")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_cache():
+    """Each test's database is rolled back or flushed: nothing it loaded may outlive it."""
+    refcache.clear()
+    yield
+    refcache.clear()
 
 
 @pytest.fixture(autouse=True)

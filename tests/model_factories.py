@@ -46,6 +46,7 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     uscc = factory.LazyFunction(make_uscc)
     name = factory.Sequence(lambda n: f"测试企业{n}有限公司")
     city = factory.LazyFunction(lambda: City.objects.get(code="320500"))
+    province = factory.SelfAttribute("city.province")
     industry = factory.LazyFunction(lambda: Industry.objects.get(code="35"))
     above_designated_size = True
 
@@ -58,6 +59,7 @@ class FactoryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试工厂{n}")
     address = "测试路 1 号"
     city = factory.SelfAttribute("enterprise.city")
+    province = factory.SelfAttribute("city.province")
     industry = factory.SelfAttribute("enterprise.industry")
 
 

@@ -88,6 +88,9 @@ def certificate_issue(
         tier=application.tier,
         factory=application.factory,
         application=application,
+        # Where the application was handled, like the application itself.
+        province_id=application.province_id,
+        city_id=application.city_id,
         authority=authority,
         self_declared=self_declared,
         issued_on=today,

@@ -108,6 +108,8 @@ def application_create(
     edition = campaign.tier_edition if campaign else selectors.tier_edition_current()
     application = Application.objects.create(
         factory=factory,
+        province_id=factory.province_id,
+        city_id=factory.city_id,
         tier=tier,
         campaign=campaign,
         assessment=assessment or selectors.latest_assessment(factory),

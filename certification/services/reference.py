@@ -21,6 +21,7 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
+from core import refcache
 from core.data import read_json_file
 from core.errors import Conflict, DomainError
 
@@ -34,6 +35,7 @@ TIER_CONDITIONS_FILE = DATA_DIR / "tier-conditions-2025.json"
 
 @transaction.atomic
 def scenario_catalogue_create(*, data: dict[str, Any]) -> ScenarioCatalogue:
+    refcache.reference_data_changed()
     catalogue = ScenarioCatalogue.objects.create(
         edition=data["edition"],
         title_zh=data["title_zh"],
@@ -78,6 +80,7 @@ def scenario_catalogue_create(*, data: dict[str, Any]) -> ScenarioCatalogue:
 def tier_conditions_create(
     *, data: dict[str, Any], catalogue: ScenarioCatalogue
 ) -> TierConditionsEdition:
+    refcache.reference_data_changed()
     rules = data.get("assessment_rules", {})
     edition = TierConditionsEdition.objects.create(
         edition=data["edition"],
@@ -168,6 +171,7 @@ def tier_conditions_copy(
     *, edition: TierConditionsEdition, new_edition: str
 ) -> TierConditionsEdition:
     """Start a revision: a new edition with the same conditions, editable until it is used."""
+    refcache.reference_data_changed()
     if TierConditionsEdition.objects.filter(edition=new_edition).exists():
         raise Conflict(_("Edition %(code)s exists.") % {"code": new_edition}, code="edition_exists")
     conditions = list(edition.conditions.all())
@@ -191,6 +195,7 @@ def tier_conditions_copy(
 @transaction.atomic
 def tier_conditions_publish(*, edition: TierConditionsEdition) -> TierConditionsEdition:
     """Publish a draft edition: new campaigns and applications use it from now on."""
+    refcache.reference_data_changed()
     edition = TierConditionsEdition.objects.select_for_update().get(pk=edition.pk)
     if edition.status == TierConditionsEdition.Status.PUBLISHED:
         return edition

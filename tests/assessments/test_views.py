@@ -402,8 +402,11 @@ def make_submitted(count: int) -> None:
     user = mf.UserFactory()
     now = timezone.now()
     for index in range(count):
+        factory = mf.FactoryFactory()
         Assessment.objects.create(
-            factory=mf.FactoryFactory(),
+            factory=factory,
+            province_id=factory.province_id,
+            city_id=factory.city_id,
             version=version,
             industry_type="discrete",
             status=Assessment.Status.SUBMITTED,

@@ -54,7 +54,9 @@ def make_applications(count: int, status: str = "submitted", tier: str = "basic"
     now = timezone.now()
     return [
         Application.objects.create(
-            factory=mf.FactoryFactory(),
+            factory=factory,
+            province_id=factory.province_id,
+            city_id=factory.city_id,
             tier=tier,
             tier_edition=edition,
             status=status,
@@ -62,5 +64,5 @@ def make_applications(count: int, status: str = "submitted", tier: str = "basic"
             submitted_at=now,
             created_by=user,
         )
-        for _index in range(count)
+        for factory in (mf.FactoryFactory() for _ in range(count))
     ]

@@ -74,6 +74,8 @@ def make_certificates(count: int) -> None:
             number=f"ZN-B-TEST-{application.pk:06d}",
             tier="basic",
             factory=application.factory,
+            province_id=application.province_id,
+            city_id=application.city_id,
             application=application,
             authority=authority,
             self_declared=True,

@@ -103,6 +103,8 @@ def _expected(transition: Transition, state: str, person: Person | None) -> bool
 def _application(factory, workflow: str, state: str, edition) -> Application:
     return Application.objects.create(
         factory=factory,
+        province_id=factory.province_id,
+        city_id=factory.city_id,
         tier=TIER_OF_WORKFLOW[workflow],
         tier_edition=edition,
         workflow=workflow,
