@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +37,12 @@ from certification.models import (
     Certificate,
     CheckResult,
     Declaration,
+    DeclarationAnswer,
     Expert,
     ExpertAssignment,
     ExpertConflict,
     JointOpinion,
+    ScenarioClaim,
     Stage,
     TierCondition,
     TierConditionsEdition,
@@ -225,15 +240,29 @@ def active_tiers(factory: Factory) -> frozenset[str]:
 def factory_snapshot(
     factory: Factory, *, exclude: Application | None = None
 ) -> rules.FactorySnapshot:
+    """What the factory holds and has open, in one query (three lists as one union)."""
     open_apps = Application.objects.filter(factory=factory, status__in=Application.OPEN_STATUSES)
     if exclude is not None:
         open_apps = open_apps.exclude(pk=exclude.pk)
+    rows = (
+        Certificate.objects.filter(factory=factory, status=Certificate.Status.ACTIVE)
+        .order_by()
+        .values_list(Value("certified"), "tier")
+        .union(
+            open_apps.order_by().values_list(Value("open"), "tier"),
+            CultivationPoolEntry.objects.filter(factory=factory)
+            .order_by()
+            .values_list(Value("pool"), Cast("year", CharField())),
+            all=True,
+        )
+    )
+    facts: dict[str, set[str]] = {"certified": set(), "open": set(), "pool": set()}
+    for kind, value in rows:
+        facts[kind].add(value)
     return rules.FactorySnapshot(
-        active_tiers=active_tiers(factory),
-        pool_years=frozenset(
-            CultivationPoolEntry.objects.filter(factory=factory).values_list("year", flat=True)
-        ),
-        open_application_tiers=frozenset(open_apps.values_list("tier", flat=True)),
+        active_tiers=frozenset(facts["certified"]),
+        pool_years=frozenset(int(year) for year in facts["pool"]),
+        open_application_tiers=frozenset(facts["open"]),
     )
 
 
@@ -244,14 +273,18 @@ def assessment_facts(
     exclude: Application | None = None,
 ) -> rules.AssessmentFacts | None:
     """The facts of a self-assessment for the rules. How long it supports an application is the
-    tier conditions edition's ``assessment_valid_months``, counted from its submission."""
+    tier conditions edition's ``assessment_valid_months``, counted from its submission. An
+    assessment from ``latest_assessment`` already knows whether a decision used it."""
     if assessment is None or assessment.status != Assessment.Status.SUBMITTED:
         return None
-    used = Application.objects.filter(
-        assessment=assessment, status__in=Application.DECIDED_STATUSES
-    )
-    if exclude is not None:
-        used = used.exclude(pk=exclude.pk)
+    used = getattr(assessment, "used_by_decided_application", None)
+    if used is None or exclude is not None:
+        decided = Application.objects.filter(
+            assessment=assessment, status__in=Application.DECIDED_STATUSES
+        )
+        if exclude is not None:
+            decided = decided.exclude(pk=exclude.pk)
+        used = decided.exists()
     assert assessment.submitted_at  # submitted ones always have it
     submitted_on = timezone.localdate(assessment.submitted_at)
     return rules.AssessmentFacts(
@@ -259,13 +292,18 @@ def assessment_facts(
         submitted_on=submitted_on,
         valid_until=add_months(submitted_on, edition.assessment_valid_months),
         maturity_level=assessment.maturity_level or 0,
-        used_by_decided_application=used.exists(),
+        used_by_decided_application=used,
     )
 
 
 def latest_assessment(factory: Factory) -> Assessment | None:
+    """The factory's latest submitted assessment, with ``used_by_decided_application``."""
+    decided = Application.objects.filter(
+        assessment=OuterRef("pk"), status__in=Application.DECIDED_STATUSES
+    )
     return (
         Assessment.objects.filter(factory=factory, status=Assessment.Status.SUBMITTED)
+        .annotate(used_by_decided_application=Exists(decided))
         .order_by("-submitted_at")
         .first()
     )
@@ -284,31 +322,85 @@ def campaign_facts(campaign: Campaign | None) -> rules.CampaignFacts | None:
 
 
 def application_facts(application: Application, *, on: date) -> rules.ApplicationFacts:
-    edition = application.tier_edition
-    claims = tuple(
-        rules.Claim(scenario=code, stage=stage, ai_applied=ai)
-        for code, stage, ai in application.claims.values_list(
-            "scenario__code", "scenario__link__stage__code", "ai_applied"
+    return applications_facts([application], on={application.pk: on})[application.pk]
+
+
+def applications_facts(
+    applications: Sequence[Application], *, on: Mapping[int, date]
+) -> dict[int, rules.ApplicationFacts]:
+    """The facts of many applications for the full check, in a fixed number of queries however
+    many there are (the sweep checks a batch at once). ``on``: each application's check date.
+    The applications come with ``factory``, ``campaign``, ``tier_edition`` and ``assessment``."""
+    ids = [a.pk for a in applications]
+    factory_ids = {a.factory_id for a in applications}
+    assessment_ids = {a.assessment_id for a in applications if a.assessment_id}
+
+    claims: dict[int, list[rules.Claim]] = defaultdict(list)
+    for app_id, code, stage, ai in (
+        ScenarioClaim.objects.filter(application_id__in=ids)
+        .order_by("application_id", "scenario__code")
+        .values_list(
+            "application_id", "scenario__code", "scenario__link__stage__code", "ai_applied"
         )
-    )
-    affirmed = frozenset(
-        application.declarations.filter(affirmed=True, files__isnull=False)
-        .values_list("kind", flat=True)
+    ):
+        claims[app_id].append(rules.Claim(scenario=code, stage=stage, ai_applied=ai))
+    affirmed: dict[int, set[str]] = defaultdict(set)
+    for app_id, kind in (
+        DeclarationAnswer.objects.filter(application_id__in=ids, affirmed=True, files__isnull=False)
+        .order_by()
+        .values_list("application_id", "kind")
         .distinct()
-    )
-    year = application.campaign.year if application.campaign else on.year
-    return rules.ApplicationFacts(
-        rule=tier_rule(edition, application.tier),
-        snapshot=factory_snapshot(application.factory, exclude=application),
-        assessment=assessment_facts(application.assessment, edition=edition, exclude=application),
-        campaign=campaign_facts(application.campaign),
-        claims=claims,
-        affirmed_declarations=affirmed,
-        required_declarations=DECLARATION_LABELS,
-        stages=stage_names(edition),
-        submitted_on=on,
-        year=year,
-    )
+    ):
+        affirmed[app_id].add(kind)
+    held: dict[int, set[str]] = defaultdict(set)
+    for factory_id, tier in Certificate.objects.filter(
+        factory_id__in=factory_ids, status=Certificate.Status.ACTIVE
+    ).values_list("factory_id", "tier"):
+        held[factory_id].add(tier)
+    pools: dict[int, set[int]] = defaultdict(set)
+    for factory_id, year in CultivationPoolEntry.objects.filter(
+        factory_id__in=factory_ids
+    ).values_list("factory_id", "year"):
+        pools[factory_id].add(year)
+    open_apps: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for factory_id, app_id, tier in Application.objects.filter(
+        factory_id__in=factory_ids, status__in=Application.OPEN_STATUSES
+    ).values_list("factory_id", "pk", "tier"):
+        open_apps[factory_id].append((app_id, tier))
+    decided: dict[int, set[int]] = defaultdict(set)
+    for assessment_id, app_id in Application.objects.filter(
+        assessment_id__in=assessment_ids, status__in=Application.DECIDED_STATUSES
+    ).values_list("assessment_id", "pk"):
+        decided[assessment_id].add(app_id)
+
+    facts = {}
+    for application in applications:
+        edition = application.tier_edition
+        assessment = application.assessment
+        if assessment is not None and assessment.status == Assessment.Status.SUBMITTED:
+            used = bool(decided[assessment.pk] - {application.pk})
+            assessment.used_by_decided_application = used  # type: ignore[attr-defined]
+        snapshot = rules.FactorySnapshot(
+            active_tiers=frozenset(held[application.factory_id]),
+            pool_years=frozenset(pools[application.factory_id]),
+            open_application_tiers=frozenset(
+                tier for pk, tier in open_apps[application.factory_id] if pk != application.pk
+            ),
+        )
+        day = on[application.pk]
+        facts[application.pk] = rules.ApplicationFacts(
+            rule=tier_rule(edition, application.tier),
+            snapshot=snapshot,
+            assessment=assessment_facts(assessment, edition=edition),
+            campaign=campaign_facts(application.campaign),
+            claims=tuple(claims[application.pk]),
+            affirmed_declarations=frozenset(affirmed[application.pk]),
+            required_declarations=DECLARATION_LABELS,
+            stages=stage_names(edition),
+            submitted_on=day,
+            year=application.campaign.year if application.campaign else day.year,
+        )
+    return facts
 
 
 def factory_eligibility(factory: Factory, tier: str, today: date) -> list[rules.RuleResult]:
@@ -614,17 +706,19 @@ def worklist_for(user: AnyUser) -> QuerySet[Application]:
         qs = qs.filter(scope).filter(~Exists(answered))
     elif authority is None or authority.kind != "industry_it":
         return Application.objects.none()
-    active = ~Q(assignments__status__in=ExpertAssignment.INACTIVE_STATUSES) & Q(
-        assignments__isnull=False
-    )
+    # Counted per row in subqueries, not by a join and GROUP BY over the whole worklist, so
+    # that only the rows of the page are counted.
+    assignments = ExpertAssignment.objects.filter(application=OuterRef("pk")).order_by()
     return qs.annotate(
-        experts_active=Count("assignments", filter=active, distinct=True),
-        experts_scored=Count(
-            "assignments",
-            filter=Q(assignments__status=ExpertAssignment.Status.SCORED),
-            distinct=True,
-        ),
+        experts_active=_count(assignments.exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)),
+        experts_scored=_count(assignments.filter(status=ExpertAssignment.Status.SCORED)),
     ).order_by("state_changed_at", "pk")
+
+
+def _count(rows: QuerySet[Any]) -> Coalesce:
+    """The number of ``rows`` (one application's assignments) as a subquery, 0 when none."""
+    counted = rows.values("application").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def worklist_count(user: AnyUser) -> int:

@@ -16,10 +16,10 @@ def check_application(application_id: int, submission: int) -> int:
 
 
 @shared_task(name="certification.sweep_unchecked_applications", time_limit=600, soft_time_limit=540)
-def sweep_unchecked_applications(limit: int = 200) -> int:
+def sweep_unchecked_applications() -> int:
     """Check submitted applications left without results (for example while the broker was
-    down). Safe to rerun."""
-    return services.applications_check_unchecked(limit=limit)
+    down), in batches, for at most CHECKS_SWEEP_TIME_BUDGET_SECONDS. Safe to rerun."""
+    return services.applications_check_unchecked()
 
 
 @shared_task(name="certification.notify_application_event", time_limit=60, soft_time_limit=50)

@@ -174,9 +174,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "sweep-unchecked-applications": {
         "task": "certification.sweep_unchecked_applications",
-        "schedule": env.int("SWEEP_UNCHECKED_SECONDS", default=300),
+        "schedule": env.int("SWEEP_UNCHECKED_SECONDS", default=60),
     },
 }
+# The checks sweep works in batches (one transaction each) for at most this long per run: with
+# the defaults a backlog of 2,000 unchecked applications drains in one run (tests/bench).
+CHECKS_SWEEP_BATCH_SIZE = env.int("CHECKS_SWEEP_BATCH_SIZE", default=200)
+CHECKS_SWEEP_TIME_BUDGET_SECONDS = env.float("CHECKS_SWEEP_TIME_BUDGET_SECONDS", default=50.0)
 
 CACHES = {
     "default": (
@@ -190,7 +194,7 @@ CACHES = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an unauthenticated client gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -201,18 +201,27 @@ class NationalData:
         )
         extra = self.counts["factories"] - n
         owners = list(enterprises) + self.rng.choices(enterprises, k=max(0, extra))
+        # An enterprise's second and later factories are away from its registered city about
+        # one time in five, in a city drawn like the registered ones.
+        sites = [
+            owner.city
+            if index < n or self.rng.random() >= 0.2
+            else self.rng.choices(cities, weights)[0]
+            for index, owner in enumerate(owners)
+        ]
         factories = _bulk(
             Factory,
             [
                 Factory(
                     enterprise=owner,
                     name=f"{owner.name[:-6]}第{index + 1}工厂",
-                    address=f"{owner.city.name_zh}工业园{index + 1}号",
-                    city=owner.city,
-                    province_id=owner.province_id,
+                    address=f"{site.name_zh}工业园{index + 1}号",
+                    city=site,
+                    province_id=site.province_id,
+                    away=site.pk != owner.city_id,
                     industry=owner.industry,
                 )
-                for index, owner in enumerate(owners)
+                for index, (owner, site) in enumerate(zip(owners, sites, strict=True))
             ],
         )
         self.report(f"{len(users)} users, {n} enterprises, {len(factories)} factories")

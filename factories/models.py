@@ -117,6 +117,13 @@ class Factory(models.Model):
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, related_name="factories", verbose_name=_("industry")
     )
+    away = models.BooleanField(
+        _("outside the registered city"),
+        default=False,
+        help_text=_(
+            "In another city than the enterprise's registered city (kept by the services)."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -135,6 +142,17 @@ class Factory(models.Model):
                 fields=["province", "enterprise", "name", "id"], name="factory_province_idx"
             ),
             models.Index(fields=["city", "enterprise", "name", "id"], name="factory_city_idx"),
+            # The few enterprises an official sees because of a factory away from home.
+            models.Index(
+                fields=["province", "enterprise"],
+                condition=models.Q(away=True),
+                name="factory_away_province_idx",
+            ),
+            models.Index(
+                fields=["city", "enterprise"],
+                condition=models.Q(away=True),
+                name="factory_away_city_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -67,11 +67,16 @@ def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
     if region is None:
         return qs
     if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        # One set of ids from two index ranges (registered here, or a factory here): an OR of
-        # the two conditions would make the planner read every enterprise.
-        registered = Enterprise.objects.filter(region).values("pk")
-        with_factory = Factory.objects.filter(region).values("enterprise_id")
-        return qs.filter(pk__in=registered.union(with_factory))
+        # Registered here, or with a factory here although registered elsewhere: the second
+        # set is small and read first (a partial index), so that the list is one index range
+        # in the list's order, or two combined, never a scan of every enterprise.
+        away = (
+            Factory.objects.filter(region, away=True)
+            .order_by()
+            .values_list("enterprise_id", flat=True)
+            .distinct()
+        )
+        return qs.filter(region | Q(pk__in=list(away)))
     return qs.none()
 
 

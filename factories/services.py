@@ -9,6 +9,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Case, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -93,6 +94,7 @@ def enterprise_register(
             address=(factory_address or "").strip(),
             city=factory_city,
             province_id=factory_city.province_id,
+            away=factory_city.pk != city.pk,
             industry=factory_industry or industry,
         ),
         field_prefix="factory_",
@@ -157,6 +159,10 @@ def enterprise_update(
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _require_manager(actor, enterprise)
     enterprise.name = (name or "").strip()
+    if city.pk != enterprise.city_id:
+        Factory.objects.filter(enterprise=enterprise).update(
+            away=Case(When(city_id=city.pk, then=Value(False)), default=Value(True))
+        )
     enterprise.city = city
     enterprise.province_id = city.province_id
     enterprise.industry = industry
@@ -185,6 +191,7 @@ def factory_create(
             address=(address or "").strip(),
             city=city,
             province_id=city.province_id,
+            away=city.pk != enterprise.city_id,
             industry=industry,
         )
     )
@@ -214,6 +221,7 @@ def factory_update(
     # made in (they stay with the authorities that handled them).
     factory.city = city
     factory.province_id = city.province_id
+    factory.away = city.pk != factory.enterprise.city_id
     factory.industry = industry
     return _factory_save(factory)
 

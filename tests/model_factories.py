@@ -60,6 +60,7 @@ class FactoryFactory(factory.django.DjangoModelFactory):
     address = "测试路 1 号"
     city = factory.SelfAttribute("enterprise.city")
     province = factory.SelfAttribute("city.province")
+    away = factory.LazyAttribute(lambda o: o.city.pk != o.enterprise.city_id)
     industry = factory.SelfAttribute("enterprise.industry")
 
 

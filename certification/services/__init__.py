@@ -8,6 +8,7 @@ from certification.services.checks import (
     application_submit,
     application_withdraw,
     applications_check_unchecked,
+    applications_run_checks,
 )
 from certification.services.drafting import (
     MAX_FILES_PER_APPLICATION,
@@ -36,6 +37,7 @@ __all__ = [
     "application_indicators_set",
     "application_notify",
     "application_run_checks",
+    "applications_run_checks",
     "application_submit",
     "application_update",
     "application_withdraw",

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -14,7 +18,11 @@ from certification.models import (
     CheckResult,
 )
 from certification.workflow.definitions import Action
-from certification.workflow.engine import TransitionContext, application_transition
+from certification.workflow.engine import (
+    TransitionContext,
+    application_transition,
+    application_transitions_by_system,
+)
 from core.dispatch import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -49,55 +57,95 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
     )
 
 
-@transaction.atomic
 def application_run_checks(*, application_id: int, submission: int) -> list[CheckResult]:
     """Run every rule for one submission and store each result. Idempotent: a submission
-    already checked, superseded or no longer submitted is left alone."""
-    current = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related(
-            "factory__enterprise", "factory__city", "campaign", "tier_edition", "assessment"
-        )
-        .filter(pk=application_id)
-        .first()
+    already checked, superseded, no longer submitted or being checked by another worker is left
+    alone (nothing is returned)."""
+    return applications_run_checks(pairs=[(application_id, submission)]).get(application_id, [])
+
+
+@transaction.atomic
+def applications_run_checks(*, pairs: Sequence[tuple[int, int]]) -> dict[int, list[CheckResult]]:
+    """Check many (application, submission) pairs at once: their facts are read for the whole
+    batch in a fixed number of queries, the pure rules run per application, and the results, the
+    applications and their audit events are written in bulk. Idempotent per submission, as for
+    one; rows another worker holds are skipped, not waited for."""
+    wanted = dict(pairs)
+    has_results = CheckResult.objects.filter(
+        application=OuterRef("pk"), submission=OuterRef("submission")
     )
-    if current is None or current.status != Application.Status.SUBMITTED:
-        return []
-    if current.submission != submission or current.checks.filter(submission=submission).exists():
-        return []
-    assert current.submitted_at is not None
-    facts = selectors.application_facts(current, on=timezone.localdate(current.submitted_at))
-    results = rules.evaluate_application(facts)
+    candidates = (
+        Application.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("factory", "campaign", "tier_edition", "assessment")
+        .filter(pk__in=wanted, status=Application.Status.SUBMITTED)
+        .filter(~Exists(has_results))
+        .order_by("pk")
+    )
+    current = [a for a in candidates if a.submission == wanted[a.pk] and a.submitted_at]
+    if not current:
+        return {}
+    facts = selectors.applications_facts(
+        current, on={a.pk: timezone.localdate(a.submitted_at) for a in current}
+    )
+    outcomes: dict[int, list[rules.RuleResult]] = {}
+    for application in current:
+        try:
+            outcomes[application.pk] = rules.evaluate_application(facts[application.pk])
+        except Exception:  # one broken application must not stop the others
+            logger.exception("checks failed for application %s", application.pk)
+    failed = {
+        pk: [result.rule for result in outcome if not result.passed]
+        for pk, outcome in outcomes.items()
+    }
+    # The transitions first: an application whose transition fails keeps no results, so that
+    # the next sweep checks it again.
+    moved = application_transitions_by_system(
+        [a for a in current if a.pk in outcomes],
+        actions={
+            pk: Action.CHECKS_FAIL if codes else Action.CHECKS_PASS for pk, codes in failed.items()
+        },
+        data={pk: {"failed_rules": codes} for pk, codes in failed.items()},
+    )
+    checked = [a for a in current if a.pk in moved]
     stored = CheckResult.objects.bulk_create(
         CheckResult(
-            application=current,
-            submission=submission,
+            application=application,
+            submission=application.submission,
             rule=result.rule,
             passed=result.passed,
             message_zh=result.message_zh,
             message_en=result.message_en,
         )
-        for result in results
+        for application in checked
+        for result in outcomes[application.pk]
     )
-    Application.objects.filter(pk=current.pk).update(checked_at=timezone.now())
-    failed = [result.rule for result in results if not result.passed]
-    application_transition(
-        application=current,
-        action=Action.CHECKS_FAIL if failed else Action.CHECKS_PASS,
-        actor=None,
-        data={"failed_rules": failed},
-    )
-    return stored
+    Application.objects.filter(pk__in=[a.pk for a in checked]).update(checked_at=timezone.now())
+    results: dict[int, list[CheckResult]] = {}
+    for result in stored:
+        results.setdefault(result.application_id, []).append(result)
+    return results
 
 
-def applications_check_unchecked(*, limit: int = 200) -> int:
+def applications_check_unchecked(
+    *, batch_size: int | None = None, time_budget: float | None = None
+) -> int:
     """The sweep: check submitted applications that have no results (the broker was down, or a
-    worker died). Each is checked in its own transaction; safe to rerun."""
+    worker died), a batch per transaction, until none are left or the time budget is spent.
+    Safe to rerun and to run beside the per-submission tasks. Returns how many were checked."""
+    size = batch_size or settings.CHECKS_SWEEP_BATCH_SIZE
+    budget = settings.CHECKS_SWEEP_TIME_BUDGET_SECONDS if time_budget is None else time_budget
+    deadline = time.monotonic() + budget
     done = 0
-    for application_id, submission in selectors.unchecked_submitted_applications(limit):
+    while True:
+        pairs = selectors.unchecked_submitted_applications(size)
+        if not pairs:
+            break
         try:
-            if application_run_checks(application_id=application_id, submission=submission):
-                done += 1
-        except Exception:  # one broken application must not stop the others
-            logger.exception("checks failed for application %s", application_id)
+            checked = len(applications_run_checks(pairs=pairs))
+        except Exception:
+            logger.exception("a batch of checks failed; the next sweep retries it")
+            break
+        done += checked
+        if checked == 0 or time.monotonic() >= deadline:
+            break
     return done

@@ -10,7 +10,8 @@ buttons, the API and the worklists agree with what the engine will accept.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ from certification.workflow.policies import (
 from certification.workflow.states import DECIDED_STATES, STATES
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
+
+logger = logging.getLogger(__name__)
 
 REASON_MAX_LENGTH = 5000
 
@@ -195,6 +198,96 @@ def application_transition(
     if transition.then:
         return application_transition(application=locked, action=transition.then, actor=None)
     return locked
+
+
+# Effects that only record facts in the audit event's extra data: a transition whose effects
+# are all here can be fired on many applications at once.
+BATCH_SAFE_EFFECTS = frozenset({"certification.services.checks.effect_record_failed_rules"})
+
+
+@transaction.atomic
+def application_transitions_by_system(
+    applications: Sequence[Application],
+    *,
+    actions: Mapping[int, str],
+    data: Mapping[int, Mapping[str, Any]],
+) -> set[int]:
+    """Fire a system action on each of many applications, already locked by the caller, as the
+    portal itself: the applications are written in one statement and their audit events in
+    another. Transitions whose effects do more than record (or that chain to another action)
+    go through ``application_transition`` one by one, each in a savepoint: one that fails is
+    logged and left as it was, and the others go on. Returns the ids of those that moved."""
+    moved: set[int] = set()
+    batch: list[tuple[Application, Transition, TransitionContext]] = []
+    for application in applications:
+        action = actions[application.pk]
+        transition = _transition(application, action)
+        if transition.then or not set(transition.effects) <= BATCH_SAFE_EFFECTS:
+            try:
+                with transaction.atomic():
+                    application_transition(
+                        application=application,
+                        action=action,
+                        actor=None,
+                        data=data[application.pk],
+                    )
+            except Exception:
+                logger.exception("%s failed for application %s", action, application.pk)
+            else:
+                moved.add(application.pk)
+            continue
+        check = action_check(None, application, action, transition)
+        if not check:
+            raise check.refusal()
+        resume_at = application.resume_state if transition.resumes else ""
+        context = TransitionContext(
+            application=application,
+            action=action,
+            transition=transition,
+            actor=None,
+            reason="",
+            data=data[application.pk],
+            from_state=application.status,
+            target=resume_at or transition.target or application.status,
+        )
+        if resume_at:
+            context.extra["resumed_at"] = resume_at
+            application.resume_state = ""
+        for effect in transition.effects:
+            import_string(effect)(context)
+        batch.append((application, transition, context))
+    if not batch:
+        return moved
+    now = timezone.now()
+    for application, _unused, context in batch:
+        if context.target != application.status:
+            application.status = context.target
+            application.state_changed_at = now
+        if application.status in DECIDED_STATES and application.decided_at is None:
+            application.decided_at = now
+        application.updated_at = now
+    Application.objects.bulk_update(
+        [application for application, _t, _c in batch],
+        ["status", "state_changed_at", "decided_at", "resume_state", "updated_at"],
+    )
+    events = AuditEvent.objects.bulk_create(
+        AuditEvent(
+            application=application,
+            actor=None,
+            acting_authority=None,
+            event_type=transition.event_type,
+            from_status=context.from_state,
+            to_status=application.status,
+            reason="",
+            extra_data=dict(context.extra),
+        )
+        for application, transition, context in batch
+    )
+    for event, (application, transition, _context) in zip(events, batch, strict=True):
+        moved.add(application.pk)
+        if transition.notify:
+            task_queue_on_commit("certification.notify_application_event", event.pk)
+    return moved
 
 
 def event_record(
