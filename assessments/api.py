@@ -110,6 +110,11 @@ def _list_param(name: str, description: str) -> OpenApiParameter:
         _list_param("status", "draft or submitted"),
     ]
 )
+def list_rows(qs: Any) -> Any:
+    """Only what a list's rows show: no report data, no enterprise or region rows."""
+    return qs.select_related(None).select_related("factory", "version").defer("result")
+
+
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Self-assessments in the caller's scope; enterprise members start, answer and submit."""
 
@@ -128,6 +133,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
         if params.get("status"):
             qs = qs.filter(status=params["status"])
+        if self.action == "list":
+            qs = list_rows(qs)
         return qs
 
     def get_object(self) -> Assessment:
@@ -238,4 +245,4 @@ class FactoryAssessmentList(generics.ListAPIView):
 
     def get_queryset(self) -> Any:
         factory = factory_get_for(self.request.user, self.kwargs["factory_pk"])
-        return selectors.assessment_list_for(self.request.user).filter(factory=factory)
+        return list_rows(selectors.assessment_list_for(self.request.user).filter(factory=factory))

@@ -161,7 +161,8 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = EnterpriseFilter
 
     def get_queryset(self) -> Any:
-        return selectors.enterprise_list_for(self.request.user)
+        qs = selectors.enterprise_list_for(self.request.user)
+        return qs.select_related(None).select_related("city", "industry")
 
     def get_object(self) -> Enterprise:
         return selectors.enterprise_get_for(self.request.user, self.kwargs["pk"])
@@ -209,7 +210,8 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     filterset_class = FactoryFilter
 
     def get_queryset(self) -> Any:
-        return selectors.factory_list_for(self.request.user)
+        qs = selectors.factory_list_for(self.request.user)
+        return qs.select_related(None).select_related("city", "industry")
 
     def get_object(self) -> Factory:
         return selectors.factory_get_for(self.request.user, self.kwargs["pk"])

@@ -356,7 +356,11 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
         factory = int_param(self.request, "factory")
-        return qs if factory is None else qs.filter(factory_id=factory)
+        if factory is not None:
+            qs = qs.filter(factory_id=factory)
+        if self.action == "list":  # only what the list's rows show
+            qs = qs.select_related(None).select_related("factory", "campaign")
+        return qs
 
     def get_object(self) -> Application:
         return selectors.application_get_for(self.request.user, self.kwargs["pk"])

@@ -44,4 +44,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
         factory = int_param(self.request, "factory")
-        return qs if factory is None else qs.filter(factory_id=factory)
+        if factory is not None:
+            qs = qs.filter(factory_id=factory)
+        if self.action == "list":  # only what the list's rows show
+            qs = qs.select_related(None).select_related("factory", "authority")
+        return qs
