@@ -62,6 +62,7 @@ test: lint check
 # Benchmarks print figures; they are not tests and are not run by `make test`.
 bench: install-dev
 	$(TEST_ENV) $(PY) -m pytest -q -s -o addopts="" -o python_files="bench_*.py" tests/bench
+	$(TEST_ENV) $(PY) -m tests.bench.http
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache
