@@ -18,6 +18,9 @@ from certification.workflow.states import (
 )
 from regions.models import BilingualName, Located
 
+# Open and past the applicant's draft: the states a worklist can show (a partial index's rows).
+IN_FLIGHT_STATES = sorted(set(OPEN_STATES) - {ApplicationState.DRAFT})
+
 
 class Tier(models.TextChoices):
     BASIC = "basic", _("Basic")
@@ -400,12 +403,15 @@ class Application(Located):
                 fields=["province", "-created_at", "-id"], name="application_province_idx"
             ),
             models.Index(fields=["city", "-created_at", "-id"], name="application_city_idx"),
+            # Worklists: the applications in flight of a region, longest-waiting first.
             models.Index(
-                fields=["province", "status", "state_changed_at", "id"],
+                fields=["province", "state_changed_at", "id"],
+                condition=models.Q(status__in=IN_FLIGHT_STATES),
                 name="application_province_wait_idx",
             ),
             models.Index(
-                fields=["city", "status", "state_changed_at", "id"],
+                fields=["city", "state_changed_at", "id"],
+                condition=models.Q(status__in=IN_FLIGHT_STATES),
                 name="application_city_wait_idx",
             ),
         ]

@@ -52,3 +52,62 @@ def test_expert_sees_no_enterprise(landscape):
 
     expert = mf.UserFactory(role=Role.EXPERT)
     assert not enterprise_list_for(expert).exists() and not factory_list_for(expert).exists()
+
+
+def test_rows_keep_the_region_they_were_made_in_when_the_factory_moves(enterprise_user):
+    from assessments.selectors import assessment_list_for
+    from factories import services
+    from tests.certification.conftest import submitted_assessment
+
+    enterprise = mf.EnterpriseFactory()
+    mf.member_of(enterprise_user, enterprise)
+    factory = mf.FactoryFactory(enterprise=enterprise)
+    before = submitted_assessment(enterprise_user, factory, 2)
+    assert (before.province_id, before.city_id) == ("32", "320500")
+    wuxi = City.objects.get(code="320200")
+    services.factory_update(
+        actor=enterprise_user,
+        factory=factory,
+        name=factory.name,
+        address=factory.address,
+        city=wuxi,
+        industry=factory.industry,
+    )
+    factory.refresh_from_db()
+    assert (factory.province_id, factory.city_id, factory.away) == ("32", "320200", True)
+    after = submitted_assessment(enterprise_user, factory, 3)
+    suzhou = mf.official("city_official", "320500-industry-it")
+    wuxi_bureau = mf.official("city_official", "320200-industry-it")
+    # The Suzhou bureau keeps what it saw; Wuxi sees the factory from the move on.
+    assert set(assessment_list_for(suzhou).values_list("pk", flat=True)) == {before.pk}
+    assert set(assessment_list_for(wuxi_bureau).values_list("pk", flat=True)) == {after.pk}
+    assert factory_list_for(wuxi_bureau).filter(pk=factory.pk).exists()
+    assert not factory_list_for(suzhou).filter(pk=factory.pk).exists()
+    # The enterprise is registered in Suzhou and has a factory in Wuxi: both bureaus see it.
+    assert enterprise_list_for(suzhou).filter(pk=enterprise.pk).exists()
+    assert enterprise_list_for(wuxi_bureau).filter(pk=enterprise.pk).exists()
+
+
+def test_moving_the_enterprise_marks_which_factories_are_away(enterprise_user):
+    from factories import services
+
+    enterprise = mf.EnterpriseFactory()
+    mf.member_of(enterprise_user, enterprise)
+    home = mf.FactoryFactory(enterprise=enterprise)
+    elsewhere = mf.FactoryFactory(enterprise=enterprise, city=City.objects.get(code="320200"))
+    assert (home.away, elsewhere.away) == (False, True)
+    services.enterprise_update(
+        actor=enterprise_user,
+        enterprise=enterprise,
+        name=enterprise.name,
+        city=City.objects.get(code="320200"),
+        industry=enterprise.industry,
+        above_designated_size=True,
+        is_central_soe_group=False,
+    )
+    home.refresh_from_db()
+    elsewhere.refresh_from_db()
+    enterprise.refresh_from_db()
+    assert (home.away, elsewhere.away, enterprise.province_id) == (True, False, "32")
+    nanjing = mf.official("city_official", "320100-industry-it")
+    assert not enterprise_list_for(nanjing).filter(pk=enterprise.pk).exists()

@@ -7,6 +7,8 @@ from datetime import date
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from certification import services
 from certification.models import Application, AuditEvent, Certificate, CheckResult
@@ -14,7 +16,7 @@ from core.errors import Conflict
 from factories.services import cultivation_pool_add
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, ready_basic, submitted_assessment
-from tests.certification.helpers import submit_and_check
+from tests.certification.helpers import make_applications, submit_and_check
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +177,40 @@ def test_one_broken_application_does_not_stop_the_sweep(enterprise_user, applica
     broken.refresh_from_db()
     assert healthy.status == Application.Status.CERTIFIED
     assert broken.status == Application.Status.SUBMITTED
+
+
+def _unchecked_advanced(count: int) -> list[Application]:
+    """Submitted advanced applications without results (bare: their checks fail)."""
+    applications = make_applications(count, status="submitted", tier="advanced")
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(workflow="advanced_2025")
+    return applications
+
+
+def _checked_in_queries(count: int) -> int:
+    applications = _unchecked_advanced(count)
+    with CaptureQueriesContext(connection) as captured:
+        results = services.applications_run_checks(pairs=[(a.pk, 1) for a in applications])
+    assert len(results) == count
+    return len(captured.captured_queries)
+
+
+def test_a_batch_of_checks_takes_the_same_queries_whatever_its_size():
+    _checked_in_queries(1)  # loads the reference data this process caches
+    assert _checked_in_queries(3) == _checked_in_queries(12) <= 14
+
+
+def test_the_sweep_drains_a_backlog_batch_by_batch_and_writes_each_outcome():
+    applications = _unchecked_advanced(12)
+    assert services.applications_check_unchecked(batch_size=5) == 12
+    assert services.applications_check_unchecked(batch_size=5) == 0
+    for application in Application.objects.filter(pk__in=[a.pk for a in applications]):
+        assert application.status == Application.Status.RETURNED and application.checked_at
+        assert application.checks.filter(submission=1, passed=False).exists()
+        event = application.events.get(event_type="checks_fail")
+        assert event.to_status == "returned" and event.extra_data["failed_rules"]
+
+
+def test_the_sweep_stops_at_its_time_budget_and_the_next_run_goes_on():
+    _unchecked_advanced(6)
+    assert services.applications_check_unchecked(batch_size=2, time_budget=0) == 2
+    assert services.applications_check_unchecked(batch_size=2) == 4

@@ -1,0 +1,97 @@
+"""Hot paths at national scale: reference data cached per process and dropped everywhere when it
+changes; eligibility and the credit-code lookup within their query budgets."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from certification import selectors, services
+from certification.models import TierConditionsEdition
+from core import refcache
+from tests import model_factories as mf
+from tests.certification.conftest import submitted_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_of(function):
+    with CaptureQueriesContext(connection) as captured:
+        value = function()
+    return value, len(captured.captured_queries)
+
+
+def test_reference_data_is_read_once_per_process():
+    first, cold = queries_of(selectors.tier_edition_current)
+    again, warm = queries_of(selectors.tier_edition_current)
+    assert again == first and cold == 1 and warm == 0
+    _, conditions = queries_of(lambda: selectors.tier_condition_for(first, "advanced"))
+    _, cached = queries_of(lambda: selectors.tier_condition_for(first, "basic"))
+    assert conditions == 1 and cached == 0
+
+
+def test_publishing_an_edition_is_seen_at_once_here(django_capture_on_commit_callbacks):
+    live = selectors.tier_edition_current()
+    with django_capture_on_commit_callbacks(execute=True):
+        copy = services.tier_conditions_copy(edition=live, new_edition="2026")
+        services.tier_conditions_publish(edition=copy)
+    assert selectors.tier_edition_current() == copy
+    assert selectors.tier_condition_for(copy, "basic").edition_id == copy.pk
+
+
+def test_a_change_published_by_another_process_is_seen_after_the_check_interval(monkeypatch):
+    live = selectors.tier_edition_current()
+    # Another process publishes: the database changes and the shared generation moves on.
+    TierConditionsEdition.objects.filter(pk=live.pk).update(title_zh="改过的标题")
+    assert selectors.tier_edition_current().title_zh == live.title_zh  # still cached here
+    cache.set(refcache.GENERATION_KEY, "another-process-generation", timeout=None)
+    monkeypatch.setattr(refcache, "CHECK_SECONDS", 0.0)
+    assert selectors.tier_edition_current().title_zh == "改过的标题"
+
+
+def test_a_change_that_never_commits_is_not_cached():
+    live = selectors.tier_edition_current()
+    refcache.reference_data_changed()  # inside the test's transaction, which never commits
+    _, first = queries_of(selectors.tier_edition_current)
+    _, second = queries_of(selectors.tier_edition_current)
+    assert first == second == 1
+    assert selectors.tier_edition_current() == live
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_eligibility_takes_at_most_five_queries_with_authentication(enterprise_user):
+    enterprise = mf.EnterpriseFactory()
+    mf.member_of(enterprise_user, enterprise)
+    factory = mf.FactoryFactory(enterprise=enterprise)
+    submitted_assessment(enterprise_user, factory, 3)
+    client = token_client(enterprise_user)
+    url = f"/api/v1/factories/{factory.pk}/eligibility/?tier=advanced"
+    assert client.get(url).status_code == 200  # the reference data is loaded once per process
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200 and response.json()["tier"] == "advanced"
+    assert len(captured.captured_queries) <= 5, [q["sql"][:80] for q in captured.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "role, authority", [("miit_reviewer", "miit"), ("provincial_official", "32-industry-it")]
+)
+def test_lookup_by_credit_code_takes_two_queries_besides_authentication(role, authority):
+    enterprise = mf.FactoryFactory().enterprise
+    user = mf.official(role, authority)
+    client = token_client(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/enterprises/", {"search": enterprise.uscc})
+    assert response.status_code == 200
+    assert [row["uscc"] for row in response.json()["results"]] == [enterprise.uscc]
+    # One query authenticates (the token, its user and the user's authority).
+    assert len(captured.captured_queries) <= 1 + 2
