@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
-from core.api import int_param
+from core.api import FastListSerializer, int_param
 from core.errors import DomainError
 from factories.selectors import factory_get_for
 
@@ -33,6 +33,7 @@ class AssessmentOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Assessment
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "factory",

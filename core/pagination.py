@@ -139,7 +139,8 @@ def keyset_after(keys: list[OrderKey], values: list[Any]) -> Q:
 class KeysetPagination(pagination.BasePagination):
     """``?cursor=`` and ``?page_size=`` (default from settings, at most 200); the response is
     ``{"next": url or null, "results": [...]}``. The order is the list's own (its queryset's
-    ``order_by`` or the model's ``Meta.ordering``), always completed by the primary key."""
+    ``order_by`` or the model's ``Meta.ordering``), always completed by the primary key. A view
+    whose scope is an OR of conditions may list them in ``keyset_parts`` (see below)."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -167,6 +168,15 @@ class KeysetPagination(pagination.BasePagination):
         queryset = queryset.order_by(*(key.expression() for key in keys))
         if token:
             queryset = queryset.filter(keyset_after(keys, _decode(token, queryset.model, keys)))
+        parts: list[Q] = list(getattr(view, "keyset_parts", None) or [])
+        if len(parts) > 1:
+            # The view's scope is an OR of conditions that each read an index range in order:
+            # read each part's page (its ids), then the rows of the union in the database's own
+            # order (so that the merge agrees with the database's collation).
+            ids: list[Any] = []
+            for part in parts:
+                ids += queryset.filter(part).values_list("pk", flat=True)[: size + 1]
+            queryset = queryset.filter(pk__in=ids)
         rows = list(queryset[: size + 1])
         if len(rows) > size:
             rows = rows[:size]

@@ -11,13 +11,15 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.selectors import acting_user
+from accounts.selectors import acting_user, scope_for
+from core.api import FastListSerializer
 from core.errors import DomainError
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
 from factories.validators import normalize_uscc, validate_uscc
 from regions.models import City
 
+USCC_LENGTH = 18
 UNKNOWN_CITY: dict[str, Any] = {"does_not_exist": _('Unknown city code "{pk_value}".')}
 UNKNOWN_INDUSTRY: dict[str, Any] = {"does_not_exist": _('Unknown industry code "{pk_value}".')}
 
@@ -36,6 +38,7 @@ class FactoryOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Factory
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "enterprise",
@@ -58,6 +61,7 @@ class EnterpriseOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Enterprise
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "uscc",
@@ -126,7 +130,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 
     def filter_search(self, queryset: Any, name: str, value: str) -> Any:
         value = value.strip()
-        if len(value) == 18:
+        if len(value) == USCC_LENGTH:
             return queryset.filter(uscc=normalize_uscc(value))
         return queryset.filter(name__icontains=value)
 
@@ -161,8 +165,20 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = EnterpriseFilter
 
     def get_queryset(self) -> Any:
-        qs = selectors.enterprise_list_for(self.request.user)
+        scope = scope_for(self.request.user)
+        self.keyset_parts = selectors.enterprise_list_parts(scope)
+        qs = selectors.enterprise_list_for(self.request.user, parts=self.keyset_parts)
         return qs.select_related(None).select_related("city", "industry")
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The lookup by credit code (banks, other government systems) is the hot path: one
+        # query, no filter set, no paging; the answer has the list's shape.
+        search = request.query_params.get("search", "").strip()
+        if set(request.query_params) == {"search"} and len(search) == USCC_LENGTH:
+            enterprise = selectors.enterprise_by_uscc_for(request.user, normalize_uscc(search))
+            rows = [] if enterprise is None else [EnterpriseOutput(enterprise).data]
+            return Response({"next": None, "results": rows})
+        return super().list(request, *args, **kwargs)
 
     def get_object(self) -> Enterprise:
         return selectors.enterprise_get_for(self.request.user, self.kwargs["pk"])

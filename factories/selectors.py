@@ -50,12 +50,17 @@ def factory_scoped(qs: QuerySet[Any], scope: Scope, *, field: str = "factory") -
     return qs if region is None else qs.filter(region)
 
 
-def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
+def enterprise_list_for(
+    user: AnyUser, *, few: bool = False, parts: list[Q] | None = None
+) -> QuerySet[Enterprise]:
     """Enterprises the user may see.
 
     Enterprise users: their own (through memberships). Officials: enterprises registered in
     their jurisdiction or with a factory there. National scope: all. Experts: none (they see
-    only what is assigned to them, from the assessment and certification apps).
+    only what is assigned to them, from the assessment and certification apps). ``few``: the
+    caller narrows the set to a handful of rows (a lookup, a detail), so the scope is checked
+    per row in the same query rather than read beforehand. ``parts``: the scope's
+    ``enterprise_list_parts``, when the caller has them already.
     """
     scope = scope_for(user)
     qs = Enterprise.objects.select_related("city__province", "industry")
@@ -66,18 +71,38 @@ def enterprise_list_for(user: AnyUser) -> QuerySet[Enterprise]:
     region = region_filter(scope)
     if region is None:
         return qs
-    if scope.level in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        # Registered here, or with a factory here although registered elsewhere: the second
-        # set is small and read first (a partial index), so that the list is one index range
-        # in the list's order, or two combined, never a scan of every enterprise.
-        away = (
-            Factory.objects.filter(region, away=True)
-            .order_by()
-            .values_list("enterprise_id", flat=True)
-            .distinct()
-        )
-        return qs.filter(region | Q(pk__in=list(away)))
-    return qs.none()
+    if scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
+        return qs.none()
+    # Registered here, or with a factory here although registered elsewhere ("away").
+    if few:
+        away = Factory.objects.filter(region, away=True, enterprise=OuterRef("pk"))
+        return qs.filter(region | Exists(away))
+    parts = enterprise_list_parts(scope) if parts is None else parts
+    return qs.filter(Q(*parts, _connector=Q.OR))
+
+
+def enterprise_list_parts(scope: Scope) -> list[Q]:
+    """A regional official's enterprises as conditions that each read one index range in the
+    list's order: registered in the region; registered elsewhere with a factory in the region
+    (the "away" set, small, read first from a partial index). Their OR is the scope, but the
+    planner would then read every enterprise in name order; a paginator reads each part's page
+    and merges them (core.pagination). Empty for other scopes."""
+    region = region_filter(scope)
+    if region is None or scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
+        return []
+    away = (
+        Factory.objects.filter(region, away=True)
+        .order_by()
+        .values_list("enterprise_id", flat=True)
+        .distinct()
+    )
+    ids = list(away)
+    return [region, Q(pk__in=ids)] if ids else [region]
+
+
+def enterprise_by_uscc_for(user: AnyUser, uscc: str) -> Enterprise | None:
+    """The enterprise with this credit code, if the user may see it (one query)."""
+    return enterprise_list_for(user, few=True).filter(uscc=uscc).first()
 
 
 def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
@@ -88,7 +113,7 @@ def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
 
 def enterprise_get_for(user: AnyUser, pk: Any) -> Enterprise:
     try:
-        return enterprise_list_for(user).get(pk=pk)
+        return enterprise_list_for(user, few=True).get(pk=pk)
     except (Enterprise.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Enterprise not found.")) from None
 

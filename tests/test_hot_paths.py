@@ -3,6 +3,8 @@ changes; eligibility and the credit-code lookup within their query budgets."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -48,7 +50,7 @@ def test_a_change_published_by_another_process_is_seen_after_the_check_interval(
     # Another process publishes: the database changes and the shared generation moves on.
     TierConditionsEdition.objects.filter(pk=live.pk).update(title_zh="改过的标题")
     assert selectors.tier_edition_current().title_zh == live.title_zh  # still cached here
-    cache.set(refcache.GENERATION_KEY, "another-process-generation", timeout=None)
+    cache.set(refcache.GENERATION_KEY, f"another-process-{uuid.uuid4()}", timeout=None)
     monkeypatch.setattr(refcache, "CHECK_SECONDS", 0.0)
     assert selectors.tier_edition_current().title_zh == "改过的标题"
 

@@ -29,7 +29,7 @@ from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
 from certification.workflow.policies import Policy, policy_check
-from core.api import error_responses, int_param, int_value, object_body
+from core.api import FastListSerializer, error_responses, int_param, int_value, object_body
 from core.errors import DomainError, PermissionDenied
 from factories.selectors import enterprise_can_manage, factory_get_for
 
@@ -50,6 +50,7 @@ class ApplicationOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Application
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "factory",

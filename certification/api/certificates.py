@@ -8,7 +8,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from certification import selectors
 from certification.models import Certificate
-from core.api import int_param
+from core.api import FastListSerializer, int_param
 
 
 class CertificateOutput(serializers.ModelSerializer):
@@ -17,6 +17,7 @@ class CertificateOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Certificate
+        list_serializer_class = FastListSerializer
         fields = [
             "id",
             "number",

@@ -76,7 +76,8 @@ def applications_run_checks(*, pairs: Sequence[tuple[int, int]]) -> dict[int, li
     )
     candidates = (
         Application.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("factory", "campaign", "tier_edition", "assessment")
+        .select_related("factory", "campaign__authority", "tier_edition", "assessment")
+        .defer("assessment__result")
         .filter(pk__in=wanted, status=Application.Status.SUBMITTED)
         .filter(~Exists(has_results))
         .order_by("pk")

@@ -11,6 +11,7 @@ buttons, the API and the worklists agree with what the engine will accept.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -258,18 +259,22 @@ def application_transitions_by_system(
         batch.append((application, transition, context))
     if not batch:
         return moved
+    # One UPDATE per kind of change (a handful: the target states), not one per application.
     now = timezone.now()
+    groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
     for application, _unused, context in batch:
+        changes: dict[str, Any] = {"updated_at": now}
         if context.target != application.status:
-            application.status = context.target
-            application.state_changed_at = now
-        if application.status in DECIDED_STATES and application.decided_at is None:
-            application.decided_at = now
-        application.updated_at = now
-    Application.objects.bulk_update(
-        [application for application, _t, _c in batch],
-        ["status", "state_changed_at", "decided_at", "resume_state", "updated_at"],
-    )
+            changes.update(status=context.target, state_changed_at=now)
+        if context.target in DECIDED_STATES and application.decided_at is None:
+            changes["decided_at"] = now
+        if "resumed_at" in context.extra:
+            changes["resume_state"] = ""
+        for name, value in changes.items():
+            setattr(application, name, value)
+        groups[tuple(sorted(changes.items()))].append(application.pk)
+    for changes_key, pks in groups.items():
+        Application.objects.filter(pk__in=pks).update(**dict(changes_key))
     events = AuditEvent.objects.bulk_create(
         AuditEvent(
             application=application,

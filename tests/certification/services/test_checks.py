@@ -3,6 +3,7 @@ the idempotent check task, the sweep of unchecked submissions, and withdrawal.""
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 
 import pytest
@@ -179,10 +180,20 @@ def test_one_broken_application_does_not_stop_the_sweep(enterprise_user, applica
     assert broken.status == Application.Status.SUBMITTED
 
 
+_campaign_batches = itertools.count(1)
+
+
 def _unchecked_advanced(count: int) -> list[Application]:
-    """Submitted advanced applications without results (bare: their checks fail)."""
+    """Submitted advanced applications of a campaign, without results (bare: their checks
+    fail)."""
+    officer = mf.official("provincial_official", "32-industry-it")
+    campaign = services.campaign_open(
+        actor=officer, tier="advanced", year=2031, batch=next(_campaign_batches)
+    )
     applications = make_applications(count, status="submitted", tier="advanced")
-    Application.objects.filter(pk__in=[a.pk for a in applications]).update(workflow="advanced_2025")
+    Application.objects.filter(pk__in=[a.pk for a in applications]).update(
+        workflow="advanced_2025", campaign=campaign
+    )
     return applications
 
 
