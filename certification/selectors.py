@@ -216,6 +216,7 @@ def campaign_open_for(factory: Factory, tier: str, on: date) -> Campaign | None:
     )
     return (
         Campaign.objects.filter(jurisdiction, tier=tier, opens_on__lte=on, closes_on__gte=on)
+        .select_related("authority")  # its name is part of the campaign's facts
         .order_by("closes_on", "pk")
         .first()
     )

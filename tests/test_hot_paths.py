@@ -4,11 +4,13 @@ changes; eligibility and the credit-code lookup within their query budgets."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -75,12 +77,22 @@ def test_eligibility_takes_at_most_five_queries_with_authentication(enterprise_u
     mf.member_of(enterprise_user, enterprise)
     factory = mf.FactoryFactory(enterprise=enterprise)
     submitted_assessment(enterprise_user, factory, 3)
+    today = timezone.localdate()
+    services.campaign_open(
+        actor=mf.official("provincial_official", "32-industry-it"),
+        tier="advanced",
+        year=today.year,
+        opens_on=today - timedelta(days=1),
+        closes_on=today + timedelta(days=10),
+    )
     client = token_client(enterprise_user)
     url = f"/api/v1/factories/{factory.pk}/eligibility/?tier=advanced"
     assert client.get(url).status_code == 200  # the reference data is loaded once per process
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200 and response.json()["tier"] == "advanced"
+    campaign = next(c for c in response.json()["checks"] if c["rule"] == "campaign_open")
+    assert campaign["passed"]
     assert len(captured.captured_queries) <= 5, [q["sql"][:80] for q in captured.captured_queries]
 
 
