@@ -21,12 +21,12 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
-from core.api import FastListSerializer, int_param
+from core.api import CachedFieldsMixin, FastListSerializer, int_param
 from core.errors import DomainError
 from factories.selectors import factory_get_for
 
 
-class AssessmentOutput(serializers.ModelSerializer):
+class AssessmentOutput(CachedFieldsMixin, serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
     version = serializers.CharField(source="version.code", read_only=True)
     overall_score = serializers.FloatField(read_only=True, allow_null=True)

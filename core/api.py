@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -180,3 +181,20 @@ def _field_plan(field: Any) -> tuple[str, tuple[str, ...] | None, Any]:
     if field.source == "*" or isinstance(field, drf_way):
         return name, None, field
     return name, tuple(field.source_attrs), field
+
+
+class CachedFieldsMixin:
+    """For read-only ModelSerializer outputs: the fields built from the model once per class
+    and copied for each serializer (as DRF copies declared fields), instead of introspecting the
+    model for every serializer made. Output classes only: their fields never depend on the
+    instance or the request."""
+
+    _built_fields: ClassVar[dict[type, dict[str, serializers.Field]]] = {}
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        cls = type(self)
+        built = CachedFieldsMixin._built_fields.get(cls)
+        if built is None:
+            built = super().get_fields()  # type: ignore[misc]
+            CachedFieldsMixin._built_fields[cls] = built
+        return copy.deepcopy(built)

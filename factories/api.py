@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import acting_user, scope_for
-from core.api import FastListSerializer
+from core.api import CachedFieldsMixin, FastListSerializer
 from core.errors import DomainError
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
@@ -31,7 +31,7 @@ class USCCField(serializers.CharField):
         return value
 
 
-class FactoryOutput(serializers.ModelSerializer):
+class FactoryOutput(CachedFieldsMixin, serializers.ModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True)
     province = serializers.CharField(source="province_id", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
@@ -54,7 +54,7 @@ class FactoryOutput(serializers.ModelSerializer):
         ]
 
 
-class EnterpriseOutput(serializers.ModelSerializer):
+class EnterpriseOutput(CachedFieldsMixin, serializers.ModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True)
     province = serializers.CharField(source="province_id", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)

@@ -29,12 +29,19 @@ from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
 from certification.workflow.policies import Policy, policy_check
-from core.api import FastListSerializer, error_responses, int_param, int_value, object_body
+from core.api import (
+    CachedFieldsMixin,
+    FastListSerializer,
+    error_responses,
+    int_param,
+    int_value,
+    object_body,
+)
 from core.errors import DomainError, PermissionDenied
 from factories.selectors import enterprise_can_manage, factory_get_for
 
 
-class ApplicationOutput(serializers.ModelSerializer):
+class ApplicationOutput(CachedFieldsMixin, serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
     status_label = serializers.SerializerMethodField(
         help_text="The state in the caller's language, as the caller's side sees it (the "

@@ -8,10 +8,10 @@ from rest_framework import mixins, serializers, viewsets
 
 from certification import selectors
 from certification.models import Certificate
-from core.api import FastListSerializer, int_param
+from core.api import CachedFieldsMixin, FastListSerializer, int_param
 
 
-class CertificateOutput(serializers.ModelSerializer):
+class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
     authority_name = serializers.CharField(source="authority.name", read_only=True)
 
