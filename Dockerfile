@@ -56,4 +56,6 @@ USER portal
 
 EXPOSE 8000
 
+# 3 sync workers: 2 x cores + 1 for two cores; about 93 MB each at national scale (make bench,
+# docs/operations.md "Web workers"). Each keeps one database connection (DB_CONN_MAX_AGE).
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
