@@ -1,6 +1,13 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
+from factories.services import enterprise_factories_mark_away, enterprise_locate, factory_locate
+
+# Derived from the city by the services (province; a factory's "away" flag): shown, never typed.
+LOCATION_FIELDS = ("province", "away")
 
 
 @admin.register(Industry)
@@ -14,6 +21,7 @@ class FactoryInline(admin.TabularInline):
     model = Factory
     extra = 0
     autocomplete_fields = ("city", "industry")
+    readonly_fields = LOCATION_FIELDS
 
 
 class MembershipInline(admin.TabularInline):
@@ -35,6 +43,25 @@ class EnterpriseAdmin(admin.ModelAdmin):
     list_select_related = ("city", "industry")
     autocomplete_fields = ("city", "industry", "created_by", "group")
     inlines = (FactoryInline, MembershipInline)
+    readonly_fields = ("province",)
+
+    def save_model(self, request: HttpRequest, obj: Enterprise, form: Any, change: bool) -> None:
+        enterprise_locate(obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for deleted in formset.deleted_objects:
+            deleted.delete()
+        for instance in instances:
+            if isinstance(instance, Factory):
+                factory_locate(instance)
+            instance.save()
+        formset.save_m2m()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        enterprise_factories_mark_away(form.instance)
 
 
 @admin.register(Factory)
@@ -44,6 +71,11 @@ class FactoryAdmin(admin.ModelAdmin):
     search_fields = ("name", "enterprise__name", "enterprise__uscc", "address")
     list_select_related = ("enterprise", "city", "industry")
     autocomplete_fields = ("enterprise", "city", "industry")
+    readonly_fields = LOCATION_FIELDS
+
+    def save_model(self, request: HttpRequest, obj: Factory, form: Any, change: bool) -> None:
+        factory_locate(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Membership)

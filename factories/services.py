@@ -63,12 +63,12 @@ def enterprise_register(
         uscc=uscc,
         name=(name or "").strip(),
         city=city,
-        province_id=city.province_id,
         industry=industry,
         above_designated_size=above_designated_size,
         is_central_soe_group=is_central_soe_group,
         created_by=actor,
     )
+    enterprise_locate(enterprise)
     _full_clean(enterprise)
     if Enterprise.objects.filter(uscc=uscc).exists():
         raise Conflict(
@@ -93,8 +93,6 @@ def enterprise_register(
             name=(factory_name or "").strip(),
             address=(factory_address or "").strip(),
             city=factory_city,
-            province_id=factory_city.province_id,
-            away=factory_city.pk != city.pk,
             industry=factory_industry or industry,
         ),
         field_prefix="factory_",
@@ -102,7 +100,27 @@ def enterprise_register(
     return enterprise
 
 
+def factory_locate(factory: Factory) -> None:
+    """Derive the factory's province and whether it is away from its enterprise's registered
+    city, from its city (before it is saved; every path that saves a factory calls this)."""
+    factory.province_id = factory.city.province_id
+    factory.away = factory.city_id != factory.enterprise.city_id
+
+
+def enterprise_locate(enterprise: Enterprise) -> None:
+    """Derive the enterprise's province from its registered city (before it is saved)."""
+    enterprise.province_id = enterprise.city.province_id
+
+
+def enterprise_factories_mark_away(enterprise: Enterprise) -> int:
+    """After the enterprise's registered city changed: which of its factories are away."""
+    return Factory.objects.filter(enterprise=enterprise).update(
+        away=Case(When(city_id=enterprise.city_id, then=Value(False)), default=Value(True))
+    )
+
+
 def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
+    factory_locate(factory)
     try:
         factory.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
@@ -159,17 +177,16 @@ def enterprise_update(
     enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     _require_manager(actor, enterprise)
     enterprise.name = (name or "").strip()
-    if city.pk != enterprise.city_id:
-        Factory.objects.filter(enterprise=enterprise).update(
-            away=Case(When(city_id=city.pk, then=Value(False)), default=Value(True))
-        )
+    moved = city.pk != enterprise.city_id
     enterprise.city = city
-    enterprise.province_id = city.province_id
+    enterprise_locate(enterprise)
     enterprise.industry = industry
     enterprise.above_designated_size = above_designated_size
     enterprise.is_central_soe_group = is_central_soe_group
     _full_clean(enterprise, exclude=["uscc"])
     enterprise.save()
+    if moved:
+        enterprise_factories_mark_away(enterprise)
     return enterprise
 
 
@@ -190,8 +207,6 @@ def factory_create(
             name=(name or "").strip(),
             address=(address or "").strip(),
             city=city,
-            province_id=city.province_id,
-            away=city.pk != enterprise.city_id,
             industry=industry,
         )
     )
@@ -220,8 +235,6 @@ def factory_update(
     # The factory's earlier assessments, applications and certificates keep the region they were
     # made in (they stay with the authorities that handled them).
     factory.city = city
-    factory.province_id = city.province_id
-    factory.away = city.pk != factory.enterprise.city_id
     factory.industry = industry
     return _factory_save(factory)
 
