@@ -21,8 +21,13 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from assessments import selectors, services
 from assessments.models import Answer, Assessment
-from core.api import CachedFieldsMixin, FastListSerializer, int_param
+from core.api import (
+    AsciiIntegerField,
+    error_responses,
+    int_param,
+)
 from core.errors import DomainError
+from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories.selectors import factory_get_for
 
 
@@ -76,7 +81,7 @@ class AssessmentDetailOutput(AssessmentOutput):
 
 
 class AssessmentCreateInput(serializers.Serializer):
-    factory = serializers.IntegerField()
+    factory = AsciiIntegerField()
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -129,7 +134,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             city=params.get("city"),
             province=params.get("province"),
             industry=params.get("industry"),
-            year=int_param(self.request, "year"),
+            year=int_param(self.request, "year", min_value=2000, max_value=2100),
             factory=int_param(self.request, "factory"),
         )
         if params.get("status"):
@@ -144,7 +149,10 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_serializer_class(self) -> Any:
         return AssessmentDetailOutput if self.action == "retrieve" else AssessmentOutput
 
-    @extend_schema(request=AssessmentCreateInput, responses={201: AssessmentDetailOutput})
+    @extend_schema(
+        request=AssessmentCreateInput,
+        responses={201: AssessmentDetailOutput, **error_responses(400, 403, 404, 409)},
+    )
     def create(self, request: Request) -> Response:
         data = AssessmentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)

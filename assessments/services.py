@@ -195,6 +195,7 @@ def assessment_start(*, actor: User, factory: Factory) -> Assessment:
             % {"id": existing.pk},
             code="draft_exists",
             fields={"assessment": [str(existing.pk)]},
+            existing_id=existing.pk,
         )
     return Assessment.objects.create(
         factory=factory,

@@ -212,7 +212,7 @@ def campaign_list() -> QuerySet[Campaign]:
 def campaign_open_for(factory: Factory, tier: str, on: date) -> Campaign | None:
     """The campaign a factory can apply in today: its province's (advanced) or MIIT's."""
     jurisdiction = Q(authority__level="national") | Q(
-        authority__level="province", authority__province_id=factory.city.province_id
+        authority__level="province", authority__province_id=factory.province_id
     )
     return (
         Campaign.objects.filter(jurisdiction, tier=tier, opens_on__lte=on, closes_on__gte=on)
@@ -224,7 +224,7 @@ def campaign_open_for(factory: Factory, tier: str, on: date) -> Campaign | None:
 
 def campaign_accepts_factory(campaign: Campaign, factory: Factory) -> bool:
     authority = campaign.authority
-    return authority.level == "national" or authority.province_id == factory.city.province_id
+    return authority.level == "national" or authority.province_id == factory.province_id
 
 
 # --- facts for the rules engine --------------------------------------------------------------
@@ -305,6 +305,7 @@ def latest_assessment(factory: Factory) -> Assessment | None:
     return (
         Assessment.objects.filter(factory=factory, status=Assessment.Status.SUBMITTED)
         .annotate(used_by_decided_application=Exists(decided))
+        .defer("result")  # the scored result: large, and not a fact of the rules
         .order_by("-submitted_at")
         .first()
     )
@@ -676,13 +677,14 @@ def _joint_scope(user: User) -> Q | None:
     return scope
 
 
-def worklist_for(user: AnyUser) -> QuerySet[Application]:
+def worklist_for(user: AnyUser, *, counts: bool = True) -> QuerySet[Application]:
     """The applications waiting for this user to act, longest-waiting first: the states in
     which a workflow waits for the user's role, within the user's scope, narrowed to what the
     user can act on (experts: their open assignments; joint departments: the tiers their kind
     concurs on, without an opinion of theirs in the current round; city and provincial
-    officials: industry and IT authorities only). Each row carries ``experts_scored`` and
-    ``experts_active`` (the department manages expert scoring, so it sees those rows too)."""
+    officials: industry and IT authorities only). With ``counts``, each row carries
+    ``experts_scored`` and ``experts_active`` (the department manages expert scoring, so it sees
+    those rows too)."""
     if not isinstance(user, User) or not user.is_active:
         return Application.objects.none()
     states = states_waiting_for(user.role)
@@ -707,13 +709,16 @@ def worklist_for(user: AnyUser) -> QuerySet[Application]:
         qs = qs.filter(scope).filter(~Exists(answered))
     elif authority is None or authority.kind != "industry_it":
         return Application.objects.none()
+    qs = qs.order_by("state_changed_at", "pk")
+    if not counts:
+        return qs
     # Counted per row in subqueries, not by a join and GROUP BY over the whole worklist, so
     # that only the rows of the page are counted.
     assignments = ExpertAssignment.objects.filter(application=OuterRef("pk")).order_by()
     return qs.annotate(
         experts_active=_count(assignments.exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)),
         experts_scored=_count(assignments.filter(status=ExpertAssignment.Status.SCORED)),
-    ).order_by("state_changed_at", "pk")
+    )
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:

@@ -138,10 +138,22 @@ STORAGES = {
 }
 # Request bodies (other than files) above 2 MB are refused; uploaded files above 2 MB are
 # streamed to a temporary file rather than held in memory. Evidence files are limited to
-# UPLOAD_MAX_BYTES each by the upload validation.
+# UPLOAD_MAX_BYTES each, while they stream in (the first upload handler stops keeping a file's
+# bytes once it passes the limit) and again by the upload validation.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "assessments.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# An Office document (a zip container) may expand to at most this many bytes in all, and no
+# part of it above 100 KB may expand more than UPLOAD_ZIP_MAX_RATIO times (a zip bomb).
+UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES = env.int(
+    "UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", default=100 * 1024 * 1024
+)
+UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
 
 # A submitted self-assessment is valid for this many months (DESIGN 2.5).
 ASSESSMENT_VALID_MONTHS = env.int("ASSESSMENT_VALID_MONTHS", default=12)
@@ -202,9 +214,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's parsers, with JSON that PostgreSQL could not store or Python not parse refused.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.filtering.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],

@@ -16,3 +16,9 @@ urlpatterns = [
     path("", include("certification.urls")),
     path("", include("factories.urls")),
 ]
+
+# Errors outside a DRF view: JSON in the API's error shape under /api/, Django's pages elsewhere.
+handler400 = "core.error_views.bad_request"
+handler403 = "core.error_views.permission_denied"
+handler404 = "core.error_views.page_not_found"
+handler500 = "core.error_views.server_error"

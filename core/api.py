@@ -1,46 +1,125 @@
-"""API plumbing shared by every app: parameters, the one exception handler, the error schema
-(pagination: core.pagination)."""
+"""API plumbing shared by every app: parameters and number fields that read ASCII digits only
+(core.numbers), the one exception handler, the error schema (pagination: core.pagination; JSON
+parsing: core.parsers; errors outside DRF views: core.error_views)."""
 
 from __future__ import annotations
 
-import copy
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
+import django_filters
+from django import forms
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db import IntegrityError
+from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
-from rest_framework.relations import RelatedField
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
+from core.numbers import ascii_decimal, ascii_int
+from core.uniqueness import is_unique_violation
 
 logger = logging.getLogger(__name__)
 
+API_PREFIX = "/api/"
+# Ids and other integers of the API fit PostgreSQL's integer column.
+INT_MIN, INT_MAX = -(2**31) + 1, 2**31 - 1
 
-def int_value(value: Any, name: str) -> int | None:
+
+def is_api_request(request: HttpRequest) -> bool:
+    """Whether the request is for the REST API (errors in JSON) rather than a page (HTML)."""
+    return request.path_info.startswith(API_PREFIX)
+
+
+def int_value(
+    value: Any, name: str, *, min_value: int | None = None, max_value: int | None = None
+) -> int | None:
     """An id or number from a query parameter or a body field; None when absent.
 
-    Anything else than an integer is a 400 naming the field (never a 500 further down).
+    Anything but an integer in ASCII digits (``core.numbers``), or one out of range, is a 400
+    naming the field (never a 500 further down).
     """
     if value is None or value == "":
         return None
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        number = int(value.strip())
-    if number is None or not -(2**31) < number < 2**31:
-        message = _("Must be an integer.")
+    low = INT_MIN if min_value is None else min_value
+    high = INT_MAX if max_value is None else max_value
+    try:
+        number = ascii_int(value)
+    except ValueError:
+        number = None
+    if number is None or not low <= number <= high:
+        if min_value is None and max_value is None:
+            message = _("Must be an integer.")
+        else:
+            message = _("Must be a whole number from %(min)s to %(max)s.") % {
+                "min": low,
+                "max": high,
+            }
         raise DomainError(message, code="invalid", fields={name: [message]})
     return number
 
 
-def int_param(request: Any, name: str) -> int | None:
-    return int_value(request.query_params.get(name), name)
+def int_param(
+    request: Any, name: str, *, min_value: int | None = None, max_value: int | None = None
+) -> int | None:
+    return int_value(request.query_params.get(name), name, min_value=min_value, max_value=max_value)
+
+
+class AsciiIntegerField(serializers.IntegerField):
+    """DRF's IntegerField reading ASCII digits only: DRF's own reads "٣" and "３" as 3."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, str):
+            try:
+                data = ascii_int(data)
+            except ValueError:
+                self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class AsciiDecimalField(serializers.DecimalField):
+    """DRF's DecimalField reading ASCII digits only (DRF's own reads other scripts' digits)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            try:
+                ascii_decimal(data)
+            except ValueError:
+                self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AsciiIntegerFormField(forms.IntegerField):
+    """Django's IntegerField reading ASCII digits only (Django's own reads "٣" as 3)."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values:
+            try:
+                ascii_int(value)
+            except ValueError:
+                raise DjangoValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return super().to_python(value)
+
+
+class IntegerFilter(django_filters.Filter):
+    """An integer query parameter of a filter set, such as an id (django-filter's NumberFilter
+    reads any decimal, "1.5" and "٣" included)."""
+
+    field_class = AsciiIntegerFormField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", INT_MIN)
+        kwargs.setdefault("max_value", INT_MAX)
+        super().__init__(*args, **kwargs)
 
 
 def object_body(request: Any) -> dict[str, Any]:
@@ -74,13 +153,41 @@ def _first_message(fields: Any) -> str:
     return ""
 
 
+def request_error_body(exc: Exception) -> tuple[int, dict[str, str]] | None:
+    """Status and body for a request Django refused to read (too large, too many fields, a
+    malformed multipart body), whether DRF or Django's own handler (``core.error_views``) meets
+    it; None for any other error."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = _("The request is too large: at most %(limit)s, files aside.") % {"limit": limit}
+        return 413, {"code": "too_large", "message": message}
+    if isinstance(exc, MultiPartParserError):
+        return 400, {"code": "parse_error", "message": _("The multipart body could not be read.")}
+    if isinstance(exc, SuspiciousOperation | BadRequest):
+        return 400, {"code": "bad_request", "message": _("The request could not be read.")}
+    return None
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every error as ``{"code": ..., "message": ..., "fields": {...}}``."""
+    """Render every error as ``{"code": ..., "message": ..., "fields": {...}}`` (a conflict with
+    an existing object adds ``"existing_id"``)."""
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"code": exc.code, "message": str(exc.message)}
         if exc.fields:
             body["fields"] = _flatten(exc.fields)
+        if isinstance(exc, Conflict) and exc.existing_id is not None:
+            body["existing_id"] = exc.existing_id
         return Response(body, status=exc.status)
+    refused = request_error_body(exc)
+    if refused is not None:
+        return Response(refused[1], status=refused[0])
+    if isinstance(exc, IntegrityError) and is_unique_violation(exc):
+        # A service let a concurrent duplicate through without naming the existing object
+        # (core.uniqueness.save_unless_exists does): still the client's conflict, not a 500.
+        logger.warning("unique violation reached the API in %s", context.get("view"), exc_info=exc)
+        return Response(
+            {"code": "conflict", "message": _("This object exists already.")}, status=409
+        )
     if isinstance(exc, DjangoValidationError):
         fields = _flatten(exc.message_dict) if hasattr(exc, "error_dict") else {}
         message = _first_message(fields) if fields else "; ".join(exc.messages)
@@ -126,6 +233,11 @@ class ErrorOutput(serializers.Serializer):
 
     code = serializers.CharField(help_text="Stable, machine-readable code.")
     message = serializers.CharField(help_text="A sentence in the active language.")
+    existing_id = serializers.IntegerField(
+        required=False,
+        help_text="For a 409 refusing a duplicate (such as a second factory of the same name): "
+        "the id of the object that exists.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # "fields" cannot be declared as an attribute: it is the serializer's own field map.
@@ -141,60 +253,3 @@ class ErrorOutput(serializers.Serializer):
 def error_responses(*statuses: int) -> dict[int, Any]:
     """OpenAPI responses for the error statuses an operation can answer."""
     return dict.fromkeys(statuses, ErrorOutput)
-
-
-class FastListSerializer(serializers.ListSerializer):
-    """Renders a page of rows exactly as the child serializer would, without DRF's per-row,
-    per-field machinery: each field's way to its value is worked out once per page and each
-    value goes through the field's own ``to_representation``. For read-only list outputs: a
-    serializer opts in with ``Meta.list_serializer_class = FastListSerializer``. Fields whose
-    value is not a plain attribute path (methods, ``source="*"``) take DRF's own path."""
-
-    def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        rows = data.all() if hasattr(data, "all") else data
-        child: Any = self.child
-        plan = [_field_plan(field) for field in child._readable_fields]
-        output = []
-        for instance in rows:
-            row: dict[str, Any] = {}
-            for name, path, field in plan:
-                if path is None:
-                    value = field.get_attribute(instance)
-                else:
-                    value = instance
-                    for attribute in path:
-                        value = getattr(value, attribute)
-                        if value is None:
-                            break
-                    if callable(value):  # a method named as the source, as DRF allows
-                        value = value()
-                row[name] = None if value is None else field.to_representation(value)
-            output.append(row)
-        return output
-
-
-def _field_plan(field: Any) -> tuple[str, tuple[str, ...] | None, Any]:
-    """(name, attribute path, field); no path where DRF's own way is needed: related fields
-    (DRF reads a key from the row itself, never the related object), methods and ``"*"``."""
-    name = str(field.field_name)
-    drf_way = serializers.SerializerMethodField | RelatedField | serializers.BaseSerializer
-    if field.source == "*" or isinstance(field, drf_way):
-        return name, None, field
-    return name, tuple(field.source_attrs), field
-
-
-class CachedFieldsMixin:
-    """For read-only ModelSerializer outputs: the fields built from the model once per class
-    and copied for each serializer (as DRF copies declared fields), instead of introspecting the
-    model for every serializer made. Output classes only: their fields never depend on the
-    instance or the request."""
-
-    _built_fields: ClassVar[dict[type, dict[str, serializers.Field]]] = {}
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        cls = type(self)
-        built = CachedFieldsMixin._built_fields.get(cls)
-        if built is None:
-            built = super().get_fields()  # type: ignore[misc]
-            CachedFieldsMixin._built_fields[cls] = built
-        return copy.deepcopy(built)

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from core import lookups  # noqa: F401  # registers the __any lookup

@@ -35,5 +35,19 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
+    """The action clashes with the current state, or would duplicate an object that exists:
+    then ``existing_id`` names that object (see ``core.uniqueness.save_unless_exists``)."""
+
     status = 409
     default_code = "conflict"
+
+    def __init__(
+        self,
+        message: Any,
+        *,
+        code: str | None = None,
+        fields: dict[str, list[str]] | None = None,
+        existing_id: int | None = None,
+    ) -> None:
+        super().__init__(message, code=code, fields=fields)
+        self.existing_id = existing_id

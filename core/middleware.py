@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils.translation import gettext as _
 
+from core.api import is_api_request
 from core.errors import DomainError
 
 
@@ -23,7 +24,7 @@ class RejectNullCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
             message = _("The request contains a NUL character, which no field accepts.")
-            if request.path.startswith("/api/"):
+            if is_api_request(request):
                 return JsonResponse({"code": "invalid", "message": message}, status=400)
             return render(request, "error.html", {"message": message, "status": 400}, status=400)
         return self.get_response(request)
@@ -49,7 +50,7 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+        if not isinstance(exception, DomainError) or is_api_request(request):
             return None
         return render(
             request,

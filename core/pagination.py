@@ -171,12 +171,11 @@ class KeysetPagination(pagination.BasePagination):
         parts: list[Q] = list(getattr(view, "keyset_parts", None) or [])
         if len(parts) > 1:
             # The view's scope is an OR of conditions that each read an index range in order:
-            # read each part's page (its ids), then the rows of the union in the database's own
-            # order (so that the merge agrees with the database's collation).
-            ids: list[Any] = []
-            for part in parts:
-                ids += queryset.filter(part).values_list("pk", flat=True)[: size + 1]
-            queryset = queryset.filter(pk__in=ids)
+            # each part's page (its ids) in a subquery, and the rows of their union in the
+            # database's own order (so that the merge agrees with the database's collation),
+            # all in one query.
+            pages = [queryset.filter(part).values("pk")[: size + 1] for part in parts]
+            queryset = queryset.filter(pk__in=pages[0].union(*pages[1:], all=True))
         rows = list(queryset[: size + 1])
         if len(rows) > size:
             rows = rows[:size]

@@ -12,14 +12,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import acting_user, scope_for
-from core.api import CachedFieldsMixin, FastListSerializer
+from core.api import (
+    AsciiIntegerField,
+    IntegerFilter,
+    error_responses,
+)
 from core.errors import DomainError
+from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
 from factories.validators import normalize_uscc, validate_uscc
 from regions.models import City
 
 USCC_LENGTH = 18
+# The related rows the outputs of enterprises and factories name.
+OUTPUT_RELATED = ("city", "industry")
 UNKNOWN_CITY: dict[str, Any] = {"does_not_exist": _('Unknown city code "{pk_value}".')}
 UNKNOWN_INDUSTRY: dict[str, Any] = {"does_not_exist": _('Unknown industry code "{pk_value}".')}
 
@@ -58,6 +65,11 @@ class EnterpriseOutput(CachedFieldsMixin, serializers.ModelSerializer):
     city_name = serializers.CharField(source="city.name", read_only=True)
     province = serializers.CharField(source="province_id", read_only=True)
     industry_name = serializers.CharField(source="industry.name", read_only=True)
+    registration_authority = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Who issued the credit code, named by its characters 3-8."),
+    )
 
     class Meta:
         model = Enterprise
@@ -65,6 +77,7 @@ class EnterpriseOutput(CachedFieldsMixin, serializers.ModelSerializer):
         fields = [
             "id",
             "uscc",
+            "registration_authority",
             "name",
             "city",
             "city_name",
@@ -117,7 +130,7 @@ class FactoryUpdateInput(serializers.Serializer):
 
 
 class FactoryCreateInput(FactoryUpdateInput):
-    enterprise = serializers.IntegerField()
+    enterprise = AsciiIntegerField()
 
 
 class EnterpriseFilter(django_filters.FilterSet):
@@ -138,7 +151,7 @@ class EnterpriseFilter(django_filters.FilterSet):
 class FactoryFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(field_name="province_id")
     # A plain number, not a choice among all enterprises (which would tell whether one exists).
-    enterprise = django_filters.NumberFilter(field_name="enterprise_id")
+    enterprise = IntegerFilter(field_name="enterprise_id")
 
     class Meta:
         model = Factory
@@ -168,7 +181,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         scope = scope_for(self.request.user)
         self.keyset_parts = selectors.enterprise_list_parts(scope)
         qs = selectors.enterprise_list_for(self.request.user, parts=self.keyset_parts)
-        return qs.select_related(None).select_related("city", "industry")
+        return qs.select_related(None).select_related(*OUTPUT_RELATED)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The lookup by credit code (banks, other government systems) is the hot path: one
@@ -181,9 +194,14 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return super().list(request, *args, **kwargs)
 
     def get_object(self) -> Enterprise:
-        return selectors.enterprise_get_for(self.request.user, self.kwargs["pk"])
+        return selectors.enterprise_get_for(
+            self.request.user, self.kwargs["pk"], related=OUTPUT_RELATED
+        )
 
-    @extend_schema(request=EnterpriseRegisterInput, responses={201: EnterpriseOutput})
+    @extend_schema(
+        request=EnterpriseRegisterInput,
+        responses={201: EnterpriseOutput, **error_responses(400, 403, 409)},
+    )
     def create(self, request: Request) -> Response:
         data = EnterpriseRegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -227,12 +245,17 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> Any:
         qs = selectors.factory_list_for(self.request.user)
-        return qs.select_related(None).select_related("city", "industry")
+        return qs.select_related(None).select_related(*OUTPUT_RELATED)
 
     def get_object(self) -> Factory:
-        return selectors.factory_get_for(self.request.user, self.kwargs["pk"])
+        return selectors.factory_get_for(
+            self.request.user, self.kwargs["pk"], related=OUTPUT_RELATED
+        )
 
-    @extend_schema(request=FactoryCreateInput, responses={201: FactoryOutput})
+    @extend_schema(
+        request=FactoryCreateInput,
+        responses={201: FactoryOutput, **error_responses(400, 403, 404, 409)},
+    )
     def create(self, request: Request) -> Response:
         data = FactoryCreateInput(data=request.data)
         data.is_valid(raise_exception=True)

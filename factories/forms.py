@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from factories.models import Industry
-from factories.validators import normalize_uscc, validate_uscc
+from factories.validators import normalize_uscc, uscc_registration_authority, validate_uscc
 from regions.models import City
 
 
@@ -53,6 +53,14 @@ class EnterpriseRegisterForm(EnterpriseForm):
     def clean_uscc(self) -> str:
         value = normalize_uscc(self.cleaned_data["uscc"])
         validate_uscc(value)
+        # Shown under the field when the form comes back (another field needs fixing), so that
+        # the user sees which registration authority the code names. (The bound field, made
+        # before cleaning, holds its own copy of the help text.)
+        authority = uscc_registration_authority(value)
+        if authority:
+            self["uscc"].help_text = _("Registration authority: %(authority)s") % {
+                "authority": authority
+            }
         return value
 
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from factories.validators import validate_uscc
+from factories.validators import uscc_registration_authority, validate_uscc
 from regions.models import BilingualName
 
 
@@ -95,6 +95,11 @@ class Enterprise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"
+
+    @property
+    def registration_authority(self) -> str | None:
+        """Who issued the credit code (its characters 3-8), in the active language."""
+        return uscc_registration_authority(self.uscc)
 
 
 class Factory(models.Model):

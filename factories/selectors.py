@@ -96,13 +96,16 @@ def enterprise_list_parts(scope: Scope) -> list[Q]:
         .values_list("enterprise_id", flat=True)
         .distinct()
     )
-    ids = list(away)
-    return [region, Q(pk__in=ids)] if ids else [region]
+    # A frozenset: the ORM walks a list value element by element looking for expressions.
+    ids = frozenset(away)
+    return [region, Q(pk__any=ids)] if ids else [region]
 
 
 def enterprise_by_uscc_for(user: AnyUser, uscc: str) -> Enterprise | None:
-    """The enterprise with this credit code, if the user may see it (one query)."""
-    return enterprise_list_for(user, few=True).filter(uscc=uscc).first()
+    """The enterprise with this credit code, if the user may see it (one query), with the rows
+    its API output names (city, industry)."""
+    qs = enterprise_list_for(user, few=True).select_related(None).select_related("city", "industry")
+    return next(iter(qs.filter(uscc=uscc).order_by()[:1]), None)  # the code is unique
 
 
 def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
@@ -111,16 +114,33 @@ def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
     return factory_scoped(qs, scope_for(user), field="")
 
 
-def enterprise_get_for(user: AnyUser, pk: Any) -> Enterprise:
+def enterprise_get_for(
+    user: AnyUser, pk: Any, *, related: tuple[str, ...] | None = None
+) -> Enterprise:
+    """The enterprise if the user may see it; ``related``: the related rows to read with it
+    (default: those the pages show)."""
+    qs = enterprise_list_for(user, few=True)
+    if related is not None:
+        qs = qs.select_related(None).select_related(*related)
     try:
-        return enterprise_list_for(user, few=True).get(pk=pk)
+        return qs.get(pk=pk)
     except (Enterprise.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Enterprise not found.")) from None
 
 
-def factory_get_for(user: AnyUser, pk: Any) -> Factory:
+def factory_get_for(
+    user: AnyUser, pk: Any, *, related: tuple[str, ...] | None = None, lean: bool = False
+) -> Factory:
+    """The factory if the user may see it. ``related``: the related rows to read with it
+    (default: those the pages show); ``lean``: only its own keys and location, no related rows,
+    for callers that need no more."""
+    qs = factory_list_for(user)
+    if related is not None:
+        qs = qs.select_related(None).select_related(*related)
+    if lean:
+        qs = qs.select_related(None).only("id", "enterprise_id", "province_id", "city_id")
     try:
-        return factory_list_for(user).get(pk=pk)
+        return qs.get(pk=pk)
     except (Factory.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Factory not found.")) from None
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, Value, When
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from accounts.services import notification_send
 from core.data import read_json_file
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.uniqueness import save_unless_exists
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
 from factories.validators import normalize_uscc
@@ -70,21 +71,12 @@ def enterprise_register(
     )
     enterprise_locate(enterprise)
     _full_clean(enterprise)
-    if Enterprise.objects.filter(uscc=uscc).exists():
+    existing = save_unless_exists(enterprise, clash=Enterprise.objects.filter(uscc=uscc))
+    if existing is not None:
+        message = _("An enterprise with this credit code is already registered.")
         raise Conflict(
-            _("An enterprise with this credit code is already registered."),
-            code="duplicate_uscc",
-            fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
+            message, code="duplicate_uscc", fields={"uscc": [message]}, existing_id=existing.pk
         )
-    try:
-        with transaction.atomic():
-            enterprise.save()
-    except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict(
-            _("An enterprise with this credit code is already registered."),
-            code="duplicate_uscc",
-            fields={"uscc": [_("An enterprise with this credit code is already registered.")]},
-        ) from exc
     Membership.objects.create(user=actor, enterprise=enterprise, role=Membership.Role.ADMIN)
     task_queue_on_commit("factories.enterprise_registered_notify", enterprise.pk)
     _factory_save(
@@ -131,10 +123,15 @@ def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
     clash = Factory.objects.filter(enterprise=factory.enterprise, name=factory.name)
     if factory.pk:
         clash = clash.exclude(pk=factory.pk)
-    if clash.exists():
+    existing = save_unless_exists(factory, clash=clash)
+    if existing is not None:
         message = _("This enterprise already has a factory with this name.")
-        raise Conflict(message, code="duplicate_factory", fields={f"{field_prefix}name": [message]})
-    factory.save()
+        raise Conflict(
+            message,
+            code="duplicate_factory",
+            fields={f"{field_prefix}name": [message]},
+            existing_id=existing.pk,
+        )
     return factory
 
 
@@ -265,14 +262,18 @@ def cultivation_pool_add(
     if not (reason or "").strip():
         message = _("Give the reason for adding the factory.")
         raise DomainError(message, fields={"reason": [message]})
-    if CultivationPoolEntry.objects.filter(factory=factory, year=year).exists():
+    entry = CultivationPoolEntry(
+        factory=factory, authority=authority, year=year, reason=reason.strip(), added_by=actor
+    )
+    clash = CultivationPoolEntry.objects.filter(factory=factory, year=year)
+    existing = save_unless_exists(entry, clash=clash)
+    if existing is not None:
         raise Conflict(
             _("This factory is already in the cultivation pool for %(year)s.") % {"year": year},
             code="already_in_pool",
+            existing_id=existing.pk,
         )
-    return CultivationPoolEntry.objects.create(
-        factory=factory, authority=authority, year=year, reason=reason.strip(), added_by=actor
-    )
+    return entry
 
 
 @transaction.atomic

@@ -1,11 +1,12 @@
-"""Validation of the unified social credit code (USCC), GB 32100-2015."""
+"""Validation of the unified social credit code (USCC), GB 32100-2015, and the registration
+authority its region part (characters 3-8) names."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from regions.reference import region_code_problem
+from regions.reference import region_code_problem, registration_authority_name
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_VALUES = {char: value for value, char in enumerate(USCC_ALPHABET)}
@@ -54,14 +55,14 @@ def validate_uscc(value: str) -> None:
             % {"char": char, "position": position},
             code="uscc_character",
         )
-    expected = uscc_check_character(value[:17])
-    if value[17] != expected:
+    if value[17] != uscc_check_character(value[:17]):
+        # The expected character is not shown: it would turn any mistyped code into a "valid"
+        # one for someone who copies it in.
         raise ValidationError(
             _(
-                "The check character (the 18th) is wrong: '%(found)s' found, '%(expected)s' "
-                "expected. Please check the code for a typing error."
-            )
-            % {"found": value[17], "expected": expected},
+                "The check character (the 18th) does not match the rest of the code. Please "
+                "check the code for a typing error."
+            ),
             code="uscc_check",
         )
     region = value[2:8]
@@ -75,9 +76,15 @@ def validate_uscc(value: str) -> None:
                 "The region part (characters 3-8) '%(region)s' does not name a known "
                 "prefecture-level city."
             ),
-            "county": _(
-                "The region part (characters 3-8) '%(region)s' is not a known GB/T 2260 "
-                "division code."
-            ),
         }
         raise ValidationError(messages[problem] % {"region": region}, code=f"uscc_region_{problem}")
+
+
+def uscc_registration_authority(uscc: str) -> str | None:
+    """The registration authority a credit code's region part names, for display: a listed
+    development zone by its name, else the GB/T 2260 county, city or province. None when the
+    value is not 18 characters or its region part is not valid."""
+    value = normalize_uscc(uscc)
+    if len(value) != USCC_LENGTH:
+        return None
+    return registration_authority_name(value[2:8])

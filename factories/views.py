@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.html import form_add_domain_error
 from factories import selectors, services
 from factories.forms import EnterpriseForm, EnterpriseRegisterForm, FactoryForm
+from factories.validators import uscc_registration_authority
 
 
 @login_required
@@ -57,11 +58,13 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("certificates")  # one query for all factories' certificates
     )
     can_manage = selectors.enterprise_can_manage(request.user, enterprise)
-    return render(
-        request,
-        "factories/enterprise_detail.html",
-        {"enterprise": enterprise, "factories": factories, "can_manage": can_manage},
-    )
+    context = {
+        "enterprise": enterprise,
+        "registration_authority": uscc_registration_authority(enterprise.uscc),
+        "factories": factories,
+        "can_manage": can_manage,
+    }
+    return render(request, "factories/enterprise_detail.html", context)
 
 
 @login_required

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
-from django.utils import translation
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
@@ -240,20 +240,29 @@ def _list_outputs():
     ]
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_fast_list_rendering_is_drfs_rendering(national_data, language):
+@pytest.mark.parametrize(
+    ("language", "zone"), [("zh-hans", "Asia/Shanghai"), ("en", "UTC"), ("en", "Asia/Kolkata")]
+)
+def test_the_fast_rendering_is_drfs_rendering(national_data, language, zone):
+    """Pages (FastListSerializer) and single objects (CachedFieldsMixin) render byte for byte
+    what DRF's own field-by-field rendering gives, in each language and active time zone (UTC
+    renders datetimes with a "Z")."""
     from rest_framework import serializers
     from rest_framework.renderers import JSONRenderer
 
-    from core.api import FastListSerializer
+    from core.rendering import FastListSerializer
 
-    with translation.override(language):
+    render = JSONRenderer().render
+    with translation.override(language), timezone.override(zone):
         for output, queryset in _list_outputs():
             rows = list(queryset.order_by("pk")[:300])
             assert len(rows) >= 10
             for context in ({"for_applicant": True}, {"for_applicant": False}):
+                drf = [
+                    serializers.Serializer.to_representation(output(context=context), row)
+                    for row in rows
+                ]
                 fast = FastListSerializer(child=output(context=context), context=context)
-                slow = serializers.ListSerializer(child=output(context=context), context=context)
-                assert JSONRenderer().render(fast.to_representation(rows)) == JSONRenderer().render(
-                    slow.to_representation(rows)
-                ), output.__name__
+                assert render(fast.to_representation(rows)) == render(drf), output.__name__
+                one = [output(row, context=context).data for row in rows]
+                assert render(one) == render(drf), output.__name__

@@ -104,3 +104,36 @@ def test_a_page_size_above_the_maximum_is_capped():
     official = mf.official("provincial_official", "32-industry-it")
     response = api_client_for(official).get("/api/v1/applications/", {"page_size": 100000})
     assert response.status_code == 200 and len(response.json()["results"]) == 3
+
+
+def test_the_any_lookup_selects_what_in_selects():
+    """``__any`` (one array parameter, core.lookups) is ``__in`` by another way: same rows for a
+    list of some, none, and ids that do not exist, and one parameter on PostgreSQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    applications = make_applications(5)
+    wanted = frozenset(a.pk for a in applications[1:4]) | {10**9}
+    for ids in (wanted, frozenset(), frozenset({applications[0].pk})):
+        expected = set(Application.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as queries:
+            found = set(Application.objects.filter(pk__any=ids).values_list("pk", flat=True))
+        assert found == expected
+        assert len(queries) == 1
+    assert found == {applications[0].pk}
+    assert "ANY(" in queries[0]["sql"] and "IN (" not in queries[0]["sql"]
+
+
+def test_a_list_without_filter_parameters_skips_the_filter_set_and_shows_the_same_rows(
+    miit_reviewer,
+):
+    """core.filtering.FilterBackend: with only page parameters no filter set is built; the rows
+    are those of the list with a filter that keeps everything."""
+    factories = [mf.FactoryFactory() for _ in range(3)]
+    client = api_client_for(miit_reviewer)
+    plain = [row["id"] for row in client.get("/api/v1/factories/?page_size=10").json()["results"]]
+    filtered = client.get("/api/v1/factories/?page_size=10&province=").json()["results"]
+    assert plain == [row["id"] for row in filtered]
+    assert {f.pk for f in factories} <= set(plain)
+    narrowed = client.get(f"/api/v1/factories/?enterprise={factories[0].enterprise_id}")
+    assert [row["id"] for row in narrowed.json()["results"]] == [factories[0].pk]

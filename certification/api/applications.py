@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,15 +29,23 @@ from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
 from certification.workflow.policies import Policy, policy_check
 from core.api import (
-    CachedFieldsMixin,
-    FastListSerializer,
+    AsciiDecimalField,
+    AsciiIntegerField,
     error_responses,
     int_param,
     int_value,
     object_body,
 )
 from core.errors import DomainError, PermissionDenied
+from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories.selectors import enterprise_can_manage, factory_get_for
+
+# The columns ApplicationOutput shows (and the orders of the list and the worklist use).
+LIST_COLUMNS = (
+    *("id", "factory", "tier", "campaign", "assessment", "status", "submission"),
+    *("submitted_at", "checked_at", "decided_at", "state_changed_at", "created_at"),
+    *("factory__name", "campaign__closes_on"),
+)
 
 
 class ApplicationOutput(CachedFieldsMixin, serializers.ModelSerializer):
@@ -262,10 +269,10 @@ class ApplicationDetailOutput(ApplicationOutput):
 
 
 class ApplicationCreateInput(serializers.Serializer):
-    factory = serializers.IntegerField()
+    factory = AsciiIntegerField()
     tier = serializers.ChoiceField(choices=Tier.choices)
-    campaign = serializers.IntegerField(required=False, allow_null=True)
-    assessment = serializers.IntegerField(required=False, allow_null=True)
+    campaign = AsciiIntegerField(required=False, allow_null=True)
+    assessment = AsciiIntegerField(required=False, allow_null=True)
 
 
 class ReasonInput(serializers.Serializer):
@@ -280,7 +287,7 @@ class ReasonInput(serializers.Serializer):
 
 class AssignExpertsInput(serializers.Serializer):
     experts = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=AsciiIntegerField(min_value=1),
         allow_empty=False,
         max_length=50,
         help_text="Ids of experts on the register (GET .../experts/ lists them with conflicts).",
@@ -293,7 +300,7 @@ class UnassignExpertsInput(AssignExpertsInput):
 
 class ScoreInput(serializers.Serializer):
     scores = serializers.DictField(
-        child=serializers.DecimalField(max_digits=5, decimal_places=2),
+        child=AsciiDecimalField(max_digits=5, decimal_places=2),
         help_text="A score from 0 to 100 for every criterion code of the tier's rubric.",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
@@ -352,12 +359,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     """Tier applications in the caller's scope. Transitions are POST actions."""
 
     serializer_class = ApplicationOutput
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> Any:
         params = self.request.query_params
         if params.get("waiting_for") == "me":
-            qs = selectors.worklist_for(self.request.user)
+            # The API's rows do not show the expert counts of the worklist page.
+            qs = selectors.worklist_for(self.request.user, counts=self.action != "list")
         else:
             qs = selectors.application_list_for(self.request.user)
         for key in ("tier", "status"):
@@ -367,7 +374,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if factory is not None:
             qs = qs.filter(factory_id=factory)
         if self.action == "list":  # only what the list's rows show
-            qs = qs.select_related(None).select_related("factory", "campaign")
+            qs = qs.select_related(None).select_related("factory", "campaign").only(*LIST_COLUMNS)
         return qs
 
     def get_object(self) -> Application:
@@ -386,7 +393,10 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         output = ApplicationDetailOutput(application, context=self.get_serializer_context())
         return Response(output.data, status=code)
 
-    @extend_schema(request=ApplicationCreateInput, responses={201: ApplicationDetailOutput})
+    @extend_schema(
+        request=ApplicationCreateInput,
+        responses={201: ApplicationDetailOutput, **error_responses(400, 403, 404, 409)},
+    )
     def create(self, request: Request) -> Response:
         data = ApplicationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)

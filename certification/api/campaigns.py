@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from certification import selectors, services
 from certification.models import Campaign, Tier
+from core.api import AsciiIntegerField, error_responses
 
 
 class CampaignOutput(serializers.ModelSerializer):
@@ -39,8 +40,8 @@ class CampaignOutput(serializers.ModelSerializer):
 
 class CampaignInput(serializers.Serializer):
     tier = serializers.ChoiceField(choices=Tier.choices)
-    year = serializers.IntegerField(min_value=2020, max_value=2100)
-    batch = serializers.IntegerField(min_value=1, max_value=12, default=1)
+    year = AsciiIntegerField(min_value=2020, max_value=2100)
+    batch = AsciiIntegerField(min_value=1, max_value=12, default=1)
     opens_on = serializers.DateField(required=False)
     closes_on = serializers.DateField(required=False)
 
@@ -55,7 +56,10 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         tier = self.request.query_params.get("tier")
         return qs.filter(tier=tier) if tier else qs
 
-    @extend_schema(request=CampaignInput, responses={201: CampaignOutput})
+    @extend_schema(
+        request=CampaignInput,
+        responses={201: CampaignOutput, **error_responses(400, 403, 409)},
+    )
     def create(self, request: Request) -> Response:
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -8,7 +8,8 @@ from rest_framework import mixins, serializers, viewsets
 
 from certification import selectors
 from certification.models import Certificate
-from core.api import CachedFieldsMixin, FastListSerializer, int_param
+from core.api import int_param
+from core.rendering import CachedFieldsMixin, FastListSerializer
 
 
 class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):

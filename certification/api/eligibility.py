@@ -32,7 +32,7 @@ class FactoryEligibility(APIView):
         ),
     )
     def get(self, request: Request, pk: int) -> Response:
-        factory = factory_get_for(request.user, pk)
+        factory = factory_get_for(request.user, pk, lean=True)
         tier = request.query_params.get("tier", "")
         if tier not in Tier.values:
             message = _("Choose a tier: %(tiers)s.") % {"tiers": ", ".join(Tier.values)}

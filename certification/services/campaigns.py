@@ -20,6 +20,7 @@ from certification.models import (
     TierConditionsEdition,
 )
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.uniqueness import save_unless_exists
 from regions.models import Province
 
 logger = logging.getLogger(__name__)
@@ -63,12 +64,7 @@ def campaign_open(
     if opens_on > closes_on:
         message = _("The window must open before it closes.")
         raise DomainError(message, fields={"closes_on": [message]})
-    if Campaign.objects.filter(authority=authority, tier=tier, year=year, batch=batch).exists():
-        raise Conflict(
-            _("Batch %(batch)s of this campaign already exists.") % {"batch": batch},
-            code=ErrorCode.CAMPAIGN_EXISTS,
-        )
-    campaign = Campaign.objects.create(
+    campaign = Campaign(
         authority=authority,
         tier=tier,
         year=year,
@@ -78,6 +74,14 @@ def campaign_open(
         tier_edition=edition,
         created_by=actor,
     )
+    clash = Campaign.objects.filter(authority=authority, tier=tier, year=year, batch=batch)
+    existing = save_unless_exists(campaign, clash=clash)
+    if existing is not None:
+        raise Conflict(
+            _("Batch %(batch)s of this campaign already exists.") % {"batch": batch},
+            code=ErrorCode.CAMPAIGN_EXISTS,
+            existing_id=existing.pk,
+        )
     if tier in (Tier.EXCELLENT, Tier.LEADING):
         _campaign_default_quotas(campaign, edition)
     return campaign

@@ -4,7 +4,7 @@ indicators, declarations and evidence. Each write is all or nothing."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -32,6 +32,7 @@ from certification.models import (
 from certification.workflow.engine import event_record, lock_application
 from certification.workflow.events import EventType
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.numbers import ascii_decimal, ascii_int
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
 
@@ -104,6 +105,7 @@ def application_create(
             % {"id": existing.pk},
             code=ErrorCode.OPEN_APPLICATION_EXISTS,
             fields={"application": [str(existing.pk)]},
+            existing_id=existing.pk,
         )
     edition = campaign.tier_edition if campaign else selectors.tier_edition_current()
     application = Application.objects.create(
@@ -245,19 +247,22 @@ def _delete_files_on_commit(files: Any) -> None:
         transaction.on_commit(lambda: [storage.delete(name) for storage, name in names])
 
 
+INDICATOR_LIMIT = Decimal("1e14")  # the value columns: 18 digits, 4 of them decimals
+INDICATOR_STEP = Decimal("0.0001")
+
+
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise InvalidOperation
-    number = Decimal(str(value).strip())
-    if not number.is_finite() or abs(number) >= Decimal("1e14"):
+    """An indicator value as stored (rounded to 4 decimals), in ASCII digits."""
+    number = ascii_decimal(value)
+    if abs(number) < INDICATOR_LIMIT:
+        number = number.quantize(INDICATOR_STEP, rounding=ROUND_HALF_UP)
+    if abs(number) >= INDICATOR_LIMIT:  # also 99999999999999.99999, rounded up to 10^14
         raise InvalidOperation
     return number
 
 
 def _year(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValueError
-    year = int(str(value).strip())
+    year = ascii_int(value)
     if not 1949 <= year <= 2100:
         raise ValueError
     return year

@@ -24,6 +24,7 @@ from certification.models import (
 from core import refcache
 from core.data import read_json_file
 from core.errors import Conflict, DomainError
+from core.uniqueness import save_unless_exists
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +173,8 @@ def tier_conditions_copy(
 ) -> TierConditionsEdition:
     """Start a revision: a new edition with the same conditions, editable until it is used."""
     refcache.reference_data_changed()
-    if TierConditionsEdition.objects.filter(edition=new_edition).exists():
-        raise Conflict(_("Edition %(code)s exists.") % {"code": new_edition}, code="edition_exists")
     conditions = list(edition.conditions.all())
-    copy = TierConditionsEdition.objects.create(
+    copy = TierConditionsEdition(
         edition=new_edition,
         title_zh=edition.title_zh,
         provenance=_("Copied from edition %(code)s.") % {"code": edition.edition},
@@ -185,6 +184,14 @@ def tier_conditions_copy(
         publicity_working_days=edition.publicity_working_days,
         quotas=edition.quotas,
     )
+    clash = TierConditionsEdition.objects.filter(edition=new_edition)
+    existing = save_unless_exists(copy, clash=clash)
+    if existing is not None:
+        raise Conflict(
+            _("Edition %(code)s exists.") % {"code": new_edition},
+            code="edition_exists",
+            existing_id=existing.pk,
+        )
     for condition in conditions:
         condition.pk = None
         condition.edition = copy

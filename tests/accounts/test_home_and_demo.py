@@ -170,11 +170,17 @@ def test_the_compiled_catalog_matches_the_source():
     with (folder / "django.mo").open("rb") as fh:
         compiled = gettext.GNUTranslations(fh)
     po = (folder / "django.po").read_text(encoding="utf-8")
-    single_line_ids = re.findall(r'^msgid "(.+)"\nmsgstr "(.+)"$', po, flags=re.M)
+    single_line_ids = re.findall(
+        r'^(?:msgctxt "(.+)"\n)?msgid "(.+)"\nmsgstr "(.+)"$', po, flags=re.M
+    )
     assert len(single_line_ids) > 300
 
     def unescape(value: str) -> str:
         return value.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
 
-    for msgid, msgstr in single_line_ids:
-        assert compiled.gettext(unescape(msgid)) == unescape(msgstr), msgid
+    for context, msgid, msgstr in single_line_ids:
+        if context:
+            found = compiled.pgettext(unescape(context), unescape(msgid))
+        else:
+            found = compiled.gettext(unescape(msgid))
+        assert found == unescape(msgstr), msgid

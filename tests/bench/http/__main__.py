@@ -309,8 +309,9 @@ def enterprise_count() -> int:
 
 
 def tables_never_analyzed() -> list[str]:
-    """The large tables PostgreSQL has no planner statistics for (never analyzed, say with
-    autovacuum off after a bulk load): their plans, and so the figures, are not production's."""
+    """The large tables PostgreSQL has no current planner statistics for: never analyzed (say
+    with autovacuum off after a bulk load), or analyzed before most of their rows arrived (by
+    autovacuum during the load). Their plans, and so the figures, are not production's."""
     from django.db import connection
 
     from assessments.models import Answer, Assessment
@@ -323,7 +324,8 @@ def tables_never_analyzed() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) "
-            "AND last_analyze IS NULL AND last_autoanalyze IS NULL ORDER BY relname",
+            "AND ((last_analyze IS NULL AND last_autoanalyze IS NULL) "
+            "OR n_mod_since_analyze > n_live_tup / 2) ORDER BY relname",
             [[model._meta.db_table for model in models]],
         )
         return [row[0] for row in cursor.fetchall()]
@@ -338,7 +340,7 @@ def prepare_database() -> tuple[dict[str, str | None], dict[str, Any], int]:
         unanalyzed = tables_never_analyzed()
         if unanalyzed:
             print(
-                f"Warning: never analyzed, so no planner statistics: {', '.join(unanalyzed)}. "
+                f"Warning: no current planner statistics: {', '.join(unanalyzed)}. "
                 "Run ANALYZE on the database for production-like figures."
             )
         return prepare_principals(), pick_samples(), enterprise_count()

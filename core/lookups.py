@@ -1,0 +1,31 @@
+"""``<field>__any=[...]``: membership in a list sent as one array parameter.
+
+``__in`` writes one placeholder per value and prepares each value through the field in Python;
+for a scope of a few hundred ids that is repeated in each query of a page, that costs more than
+the query. On PostgreSQL ``__any`` sends the values as a single array (``col = ANY(%s)``, which
+is how PostgreSQL plans an IN list anyway); elsewhere (SQLite, for ``make run``) it is ``IN``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Field, Lookup
+from django.db.models.lookups import In
+
+
+@Field.register_lookup
+class AnyOf(Lookup):
+    lookup_name = "any"
+
+    def get_prep_lookup(self) -> Any:
+        prepare = self.lhs.output_field.get_prep_value
+        return [prepare(value) for value in self.rhs]
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        if connection.vendor != "postgresql":
+            return In(self.lhs, self.rhs).as_sql(compiler, connection)
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        if not self.rhs:
+            return "FALSE", ()
+        return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))
