@@ -52,8 +52,10 @@ from certification.workflow.events import INTERNAL_EVENT_TYPES
 from core import refcache
 from core.errors import NotFound
 from core.i18n import english_active
+from core.prepared import PreparedQuery
 from factories.models import CultivationPoolEntry, Enterprise, Factory
 from factories.selectors import enterprise_can_manage, factory_scoped
+from regions.models import Authority
 
 # --- reference data ------------------------------------------------------------------------
 
@@ -211,15 +213,17 @@ def campaign_list() -> QuerySet[Campaign]:
 
 def campaign_open_for(factory: Factory, tier: str, on: date) -> Campaign | None:
     """The campaign a factory can apply in today: its province's (advanced) or MIIT's."""
+    campaigns = _campaigns_open(factory.province_id, tier, on)
+    return campaigns.select_related("authority").first()  # its name is part of the facts
+
+
+def _campaigns_open(province_id: str, tier: str, on: date) -> QuerySet[Campaign]:
     jurisdiction = Q(authority__level="national") | Q(
-        authority__level="province", authority__province_id=factory.province_id
+        authority__level="province", authority__province_id=province_id
     )
-    return (
-        Campaign.objects.filter(jurisdiction, tier=tier, opens_on__lte=on, closes_on__gte=on)
-        .select_related("authority")  # its name is part of the campaign's facts
-        .order_by("closes_on", "pk")
-        .first()
-    )
+    return Campaign.objects.filter(
+        jurisdiction, tier=tier, opens_on__lte=on, closes_on__gte=on
+    ).order_by("closes_on", "pk")
 
 
 def campaign_accepts_factory(campaign: Campaign, factory: Factory) -> bool:
@@ -242,28 +246,34 @@ def factory_snapshot(
     factory: Factory, *, exclude: Application | None = None
 ) -> rules.FactorySnapshot:
     """What the factory holds and has open, in one query (three lists as one union)."""
-    open_apps = Application.objects.filter(factory=factory, status__in=Application.OPEN_STATUSES)
-    if exclude is not None:
-        open_apps = open_apps.exclude(pk=exclude.pk)
-    rows = (
-        Certificate.objects.filter(factory=factory, status=Certificate.Status.ACTIVE)
-        .order_by()
-        .values_list(Value("certified"), "tier")
-        .union(
-            open_apps.order_by().values_list(Value("open"), "tier"),
-            CultivationPoolEntry.objects.filter(factory=factory)
-            .order_by()
-            .values_list(Value("pool"), Cast("year", CharField())),
-            all=True,
-        )
-    )
     facts: dict[str, set[str]] = {"certified": set(), "open": set(), "pool": set()}
-    for kind, value in rows:
+    for kind, value in _snapshot_rows(factory.pk, exclude=exclude):
         facts[kind].add(value)
     return rules.FactorySnapshot(
         active_tiers=frozenset(facts["certified"]),
         pool_years=frozenset(int(year) for year in facts["pool"]),
         open_application_tiers=frozenset(facts["open"]),
+    )
+
+
+def _snapshot_rows(factory_id: int, *, exclude: Application | None = None) -> QuerySet[Any]:
+    """(kind, value) rows: ("certified", tier), ("open", tier), ("pool", year as text)."""
+    open_apps = Application.objects.filter(
+        factory_id=factory_id, status__in=Application.OPEN_STATUSES
+    )
+    if exclude is not None:
+        open_apps = open_apps.exclude(pk=exclude.pk)
+    return (
+        Certificate.objects.filter(factory_id=factory_id, status=Certificate.Status.ACTIVE)
+        .order_by()
+        .values_list(Value("certified"), "tier")
+        .union(
+            open_apps.order_by().values_list(Value("open"), "tier"),
+            CultivationPoolEntry.objects.filter(factory_id=factory_id)
+            .order_by()
+            .values_list(Value("pool"), Cast("year", CharField())),
+            all=True,
+        )
     )
 
 
@@ -299,15 +309,17 @@ def assessment_facts(
 
 def latest_assessment(factory: Factory) -> Assessment | None:
     """The factory's latest submitted assessment, with ``used_by_decided_application``."""
+    return _latest_assessment_rows(factory.pk).defer("result").first()  # result: large
+
+
+def _latest_assessment_rows(factory_id: int) -> QuerySet[Assessment]:
     decided = Application.objects.filter(
         assessment=OuterRef("pk"), status__in=Application.DECIDED_STATUSES
     )
     return (
-        Assessment.objects.filter(factory=factory, status=Assessment.Status.SUBMITTED)
+        Assessment.objects.filter(factory_id=factory_id, status=Assessment.Status.SUBMITTED)
         .annotate(used_by_decided_application=Exists(decided))
-        .defer("result")  # the scored result: large, and not a fact of the rules
         .order_by("-submitted_at")
-        .first()
     )
 
 
@@ -406,14 +418,58 @@ def applications_facts(
 
 
 def factory_eligibility(factory: Factory, tier: str, today: date) -> list[rules.RuleResult]:
+    """What the rules say about the factory applying for ``tier`` today. The facts are read by
+    prepared queries (compiled once per process, core.prepared): the snapshot, the latest
+    assessment and the open campaign are the querysets of ``factory_snapshot``,
+    ``latest_assessment`` and ``campaign_open_for``."""
     edition = tier_edition_current()
+    held: dict[str, set[str]] = {"certified": set(), "open": set(), "pool": set()}
+    for kind, value in _SNAPSHOT.rows(factory=factory.pk):
+        held[kind].add(value)
+    snapshot = rules.FactorySnapshot(
+        active_tiers=frozenset(held["certified"]),
+        pool_years=frozenset(int(year) for year in held["pool"]),
+        open_application_tiers=frozenset(held["open"]),
+    )
+    assessment = None
+    for pk, status, submitted_at, level, used in _LATEST_ASSESSMENT.rows(factory=factory.pk):
+        assessment = Assessment(
+            pk=pk, status=status, submitted_at=submitted_at, maturity_level=level
+        )
+        assessment.used_by_decided_application = used  # type: ignore[attr-defined]
+    campaign = None
+    for row in _OPEN_CAMPAIGN.rows(province=factory.province_id, tier=tier, on=today):
+        pk, tier_, opens_on, closes_on, year, batch, authority_id, name_zh, name_en = row
+        authority = Authority(pk=authority_id, name_zh=name_zh, name_en=name_en)
+        campaign = Campaign(
+            pk=pk, tier=tier_, opens_on=opens_on, closes_on=closes_on, year=year, batch=batch
+        )
+        campaign.authority = authority
     return rules.evaluate_eligibility(
         tier_rule(edition, tier),
-        factory_snapshot(factory),
-        assessment_facts(latest_assessment(factory), edition=edition),
-        campaign_facts(campaign_open_for(factory, tier, today)),
+        snapshot,
+        assessment_facts(assessment, edition=edition),
+        campaign_facts(campaign),
         today,
     )
+
+
+_SNAPSHOT = PreparedQuery(lambda factory: _snapshot_rows(factory), factory=-424_242)
+_LATEST_ASSESSMENT = PreparedQuery(
+    lambda factory: _latest_assessment_rows(factory).values_list(  # type: ignore[misc]
+        "pk", "status", "submitted_at", "maturity_level", "used_by_decided_application"
+    )[:1],
+    factory=-424_242,
+)
+_OPEN_CAMPAIGN = PreparedQuery(
+    lambda province, tier, on: _campaigns_open(province, tier, on).values_list(
+        *("pk", "tier", "opens_on", "closes_on", "year", "batch"),
+        *("authority_id", "authority__name_zh", "authority__name_en"),
+    )[:1],
+    province="~province~",
+    tier="~tier~",
+    on=date(1901, 2, 3),
+)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """In-process caches of published reference data (tier conditions, the scenario catalogue,
-maturity model versions), shared across processes through one generation number.
+maturity model versions), shared across processes through one generation token.
 
 Reference data is read on almost every request and changes a few times a year, when an
 administrator publishes an edition. Each process keeps what it loaded; every service that writes
-reference data calls ``reference_data_changed()``, which, once the transaction commits, bumps a
-generation number in the shared cache (Redis in deployment). Every process compares its
+reference data calls ``reference_data_changed()``, which, once the transaction commits, sets a
+new generation token in the shared cache (Redis in deployment). Every process compares its
 generation with the shared one at most once per ``CHECK_SECONDS`` and drops everything when it
 moved. Without a shared cache (the SQLite demo) a process sees only its own changes, which is
 right for a single process.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -76,9 +77,10 @@ def clear() -> None:
 
 def _committed() -> None:
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet
-        cache.set(GENERATION_KEY, 1, timeout=None)
+        # A new token rather than an increment: any change of value makes the other processes
+        # reload, and a value that is not a number (set by hand, or left by an older release)
+        # cannot stop the publication.
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     except Exception:  # the shared cache is down: other processes catch up when it is back
         logger.warning("could not publish the reference data generation", exc_info=True)
     with _state.lock:

@@ -11,9 +11,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.services import api_token_create
 from certification import selectors, services
 from certification.models import TierConditionsEdition
 from core import refcache
@@ -68,7 +68,7 @@ def test_a_change_that_never_commits_is_not_cached():
 
 def token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_create(user=user, name='t')[1]}")
     return client
 
 
@@ -109,3 +109,47 @@ def test_lookup_by_credit_code_takes_two_queries_besides_authentication(role, au
     assert [row["uscc"] for row in response.json()["results"]] == [enterprise.uscc]
     # One query authenticates (the token, its user and the user's authority).
     assert len(captured.captured_queries) <= 1 + 2
+
+
+def test_a_prepared_query_gives_the_rows_of_its_queryset(enterprise_user):
+    """core.prepared: compiled once, run with other values; the rows are the queryset's, with
+    the backend's conversions (a JSON column here); a sentinel that never reaches the SQL
+    parameters, or values for other names, are refused."""
+    from assessments.models import Assessment
+    from core.prepared import PreparedQuery
+
+    made = []
+    for level in (2, 3):
+        factory = mf.FactoryFactory()
+        mf.member_of(enterprise_user, factory.enterprise)
+        made.append(submitted_assessment(enterprise_user, factory, level))
+    first, second = made
+
+    def build(factory):
+        return Assessment.objects.filter(factory_id=factory).values_list("pk", "result", "status")
+
+    query = PreparedQuery(build, factory=-1)
+    for assessment in (first, second):
+        rows, count = queries_of(lambda a=assessment: query.rows(factory=a.factory_id))
+        assert rows == list(build(assessment.factory_id)) and count == 1
+        assert isinstance(rows[0][1], dict) and rows[0][0] == assessment.pk
+    assert query.rows(factory=10**9) == []
+    with pytest.raises(TypeError):
+        query.rows(enterprise=1)
+    unused = PreparedQuery(lambda factory: Assessment.objects.all().values_list("pk"), factory=-1)
+    with pytest.raises(ValueError, match="sentinels"):
+        unused.rows(factory=1)
+
+
+def test_a_change_is_published_whatever_the_shared_generation_held(
+    django_capture_on_commit_callbacks,
+):
+    """The generation is a token set anew on each change: a value that is not a number (as a
+    test or an older release may leave) does not stop other processes from hearing of it."""
+    cache.set(refcache.GENERATION_KEY, f"not-a-number-{uuid.uuid4()}", timeout=None)
+    seen = set()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            refcache.reference_data_changed()
+        seen.add(cache.get(refcache.GENERATION_KEY))
+    assert len(seen) == 2 and not any(str(value).startswith("not-a-number") for value in seen)

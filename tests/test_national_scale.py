@@ -266,3 +266,42 @@ def test_the_fast_rendering_is_drfs_rendering(national_data, language, zone):
                 assert render(fast.to_representation(rows)) == render(drf), output.__name__
                 one = [output(row, context=context).data for row in rows]
                 assert render(one) == render(drf), output.__name__
+
+
+def test_prepared_eligibility_agrees_with_the_querysets(national_data):
+    """factory_eligibility reads its facts by prepared queries (core.prepared); the querysets
+    they were compiled from (factory_snapshot, latest_assessment, campaign_open_for) give the
+    same results, factory by factory and tier by tier, in both languages."""
+    from certification import rules
+    from certification.selectors import (
+        assessment_facts,
+        campaign_facts,
+        campaign_open_for,
+        factory_eligibility,
+        factory_snapshot,
+        latest_assessment,
+        tier_edition_current,
+        tier_rule,
+    )
+
+    today = timezone.localdate()
+    edition = tier_edition_current()
+    certified = Factory.objects.filter(certificates__isnull=False).order_by("pk")[:60]
+    applying = Factory.objects.filter(applications__isnull=False).order_by("pk")[:60]
+    plain = Factory.objects.order_by("pk")[:60]
+    factories = {f.pk: f for f in [*certified, *applying, *plain]}.values()
+    outcomes = set()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for factory in factories:
+                for tier in ("basic", "advanced", "excellent"):
+                    expected = rules.evaluate_eligibility(
+                        tier_rule(edition, tier),
+                        factory_snapshot(factory),
+                        assessment_facts(latest_assessment(factory), edition=edition),
+                        campaign_facts(campaign_open_for(factory, tier, today)),
+                        today,
+                    )
+                    assert factory_eligibility(factory, tier, today) == expected
+                    outcomes.add(rules.all_passed(expected))
+    assert outcomes == {True, False}

@@ -1,0 +1,96 @@
+"""Querysets compiled once per process and run again with other values.
+
+Turning a queryset into SQL costs the ORM more than PostgreSQL spends running a small indexed
+query; on a hot path that reads a few rows by key (eligibility, asked by banks and subsidy
+systems for one factory at a time) the compilation is most of the request. A ``PreparedQuery``
+builds its queryset once with sentinel values standing for the parameters, compiles it, notes
+where each sentinel landed among the SQL parameters, and from then on only substitutes the real
+values and runs the SQL. The queryset is still the reference: the rows are those it would give
+(its ``values_list`` rows, converted by the backend's converters as the ORM would).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+
+class PreparedQuery:
+    """``PreparedQuery(build, factory=-1)``: ``build(factory=-1)`` must return the queryset,
+    and each sentinel must reach the SQL parameters as itself (unchanged by the field) and not
+    equal any other parameter. ``rows(factory=42)`` then runs the compiled SQL."""
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], **sentinels: Any) -> None:
+        self.build = build
+        self.sentinels = sentinels
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def compile(self, using: str = "default") -> _Compiled:
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                queryset = self.build(**self.sentinels)
+                compiler = queryset.query.get_compiler(using=using)
+                sql, params = compiler.as_sql()
+                params = list(params)
+                positions = {
+                    name: [i for i, param in enumerate(params) if _same(param, sentinel)]
+                    for name, sentinel in self.sentinels.items()
+                }
+                missing = [name for name, found in positions.items() if not found]
+                if missing:
+                    raise ValueError(f"sentinels not among the SQL parameters: {missing}")
+                # The backend's own conversions of the selected columns (none for the plain
+                # columns on PostgreSQL; SQLite's text datetimes, say, for ``make run``).
+                columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
+                converters = compiler.get_converters(columns)
+                compiled = _Compiled(sql, params, positions, converters)
+                self._compiled[using] = compiled
+        return compiled
+
+    def rows(self, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
+        if set(values) != set(self.sentinels):
+            raise TypeError(f"values for {sorted(self.sentinels)} expected")
+        compiled = self.compile(using)
+        params = list(compiled.params)
+        for name, value in values.items():
+            for index in compiled.positions[name]:
+                params[index] = value
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
+            rows = cursor.fetchall()
+        if not compiled.converters:
+            return rows
+        converted = []
+        for row in rows:
+            values_ = list(row)
+            for position, (functions, expression) in compiled.converters.items():
+                value = values_[position]
+                for convert in functions:
+                    value = convert(value, expression, connection)
+                values_[position] = value
+            converted.append(tuple(values_))
+        return converted
+
+    def reset(self) -> None:
+        """Forget the compiled SQL (after the schema changed, as in tests)."""
+        self._compiled.clear()
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: list[Any]
+    positions: dict[str, list[int]]
+    converters: dict[int, tuple[list[Any], Any]]
+
+
+def _same(param: Any, sentinel: Any) -> bool:
+    return type(param) is type(sentinel) and param == sentinel
