@@ -49,7 +49,10 @@ def _field_plan(field: Any) -> PlanItem:
         attname = _attname(getattr(field.parent, "Meta", None), str(field.source))
         if attname is not None:
             return name, (attname,), field, _same
-    drf_way = serializers.SerializerMethodField | RelatedField | serializers.BaseSerializer
+    if isinstance(field, serializers.SerializerMethodField):
+        # The serializer's own method, called on the live serializer (its context included).
+        return name, None, field, _METHOD
+    drf_way = RelatedField | serializers.BaseSerializer
     if field.source == "*" or isinstance(field, drf_way):
         return name, None, field, None
     if isinstance(field, serializers.DateTimeField) and _plain_iso_datetime(field):
@@ -71,12 +74,17 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _METHOD(value: Any) -> Any:  # noqa: N802  # a marker, see _render
+    """A marker: the value is the serializer's ``get_<name>`` method's for the row."""
+    raise NotImplementedError
+
+
 def _ISO_DATETIME(value: Any) -> Any:  # noqa: N802  # a marker, see _render
     """A marker: this conversion needs the active time zone, looked up once per render."""
     raise NotImplementedError
 
 
-def _render(plan: list[PlanItem], rows: Iterable[Any]) -> list[dict[str, Any]]:
+def _render(plan: list[PlanItem], rows: Iterable[Any], serializer: Any) -> list[dict[str, Any]]:
     zone = timezone.get_current_timezone()
 
     def iso(value: Any) -> Any:
@@ -89,6 +97,9 @@ def _render(plan: list[PlanItem], rows: Iterable[Any]) -> list[dict[str, Any]]:
     for instance in rows:
         row: dict[str, Any] = {}
         for name, path, field, convert in plan:
+            if convert is _METHOD:
+                row[name] = getattr(serializer, field.method_name)(instance)
+                continue
             if path is None:
                 value = field.get_attribute(instance)
             else:
@@ -113,13 +124,15 @@ def _render(plan: list[PlanItem], rows: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _class_plan(serializer_class: type) -> list[PlanItem] | None:
-    """The plan of an output class whose fields cannot depend on the request (no methods, no
-    nested serializers, no related fields other than primary keys), built once; else None."""
+    """The plan of an output class whose fields cannot depend on the request other than through
+    its methods (no nested serializers, no related fields other than primary keys), built once;
+    else None."""
     plan = CachedFieldsMixin._plans.get(serializer_class, _NOT_CACHEABLE)
     if plan is _NOT_CACHEABLE:
         template = serializer_class()
         items = [_field_plan(field) for field in template._readable_fields]
-        plan = None if any(path is None for _name, path, _f, _c in items) else items
+        reads = all(path is not None or convert is _METHOD for _n, path, _f, convert in items)
+        plan = items if reads else None
         CachedFieldsMixin._plans[serializer_class] = plan
     return plan  # type: ignore[return-value]
 
@@ -134,7 +147,7 @@ class FastListSerializer(serializers.ListSerializer):
         plan = _class_plan(type(child)) if isinstance(child, CachedFieldsMixin) else None
         if plan is None:
             plan = [_field_plan(field) for field in child._readable_fields]
-        return _render(plan, rows)
+        return _render(plan, rows, child)
 
 
 class CachedFieldsMixin:
@@ -158,4 +171,4 @@ class CachedFieldsMixin:
         plan = _class_plan(type(self))
         if plan is None:
             return super().to_representation(instance)  # type: ignore[misc]
-        return _render(plan, (instance,))[0]
+        return _render(plan, (instance,), self)[0]
