@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
 
 
 class PreparedQuery:
@@ -50,9 +51,29 @@ class PreparedQuery:
                 # columns on PostgreSQL; SQLite's text datetimes, say, for ``make run``).
                 columns = [column for column, _sql, _alias in compiler.select[: compiler.col_count]]
                 converters = compiler.get_converters(columns)
-                compiled = _Compiled(sql, params, positions, converters)
+                compiled = _Compiled(sql, params, positions, converters, compiler)
                 self._compiled[using] = compiled
         return compiled
+
+    def objects(self, using: str = "default", **values: Any) -> list[Any]:
+        """For a queryset of model instances (``select_related`` and annotations included):
+        the instances it would give, made from the rows as Django's ModelIterable makes them."""
+        compiler = self.compile(using).compiler
+        rows = self.rows(using, **values)
+        select, klass_info = compiler.select, compiler.klass_info
+        model = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # stubs: Django 6
+        instances = []
+        for row in rows:
+            instance = model.from_db(using, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in (compiler.annotation_col_map or {}).items():
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
 
     def rows(self, using: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         if set(values) != set(self.sentinels):
@@ -90,6 +111,7 @@ class _Compiled:
     params: list[Any]
     positions: dict[str, list[int]]
     converters: dict[int, tuple[list[Any], Any]]
+    compiler: Any
 
 
 def _same(param: Any, sentinel: Any) -> bool:

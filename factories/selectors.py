@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, Scope, scope_for
 from core.errors import NotFound
+from core.prepared import PreparedQuery
 from factories.models import Enterprise, Factory, Membership
 
 
@@ -62,7 +63,13 @@ def enterprise_list_for(
     per row in the same query rather than read beforehand. ``parts``: the scope's
     ``enterprise_list_parts``, when the caller has them already.
     """
-    scope = scope_for(user)
+    return enterprises_in(scope_for(user), few=few, parts=parts)
+
+
+def enterprises_in(
+    scope: Scope, *, few: bool = False, parts: list[Q] | None = None
+) -> QuerySet[Enterprise]:
+    """The enterprises of a scope (see ``enterprise_list_for``)."""
     qs = Enterprise.objects.select_related("city__province", "industry")
     if scope.level == ScopeLevel.ENTERPRISE:
         return qs.filter(
@@ -102,10 +109,45 @@ def enterprise_list_parts(scope: Scope) -> list[Q]:
 
 
 def enterprise_by_uscc_for(user: AnyUser, uscc: str) -> Enterprise | None:
-    """The enterprise with this credit code, if the user may see it (one query), with the rows
-    its API output names (city, industry)."""
-    qs = enterprise_list_for(user, few=True).select_related(None).select_related("city", "industry")
-    return next(iter(qs.filter(uscc=uscc).order_by()[:1]), None)  # the code is unique
+    """The enterprise with this credit code, if the user may see it, with the rows its API
+    output names (city, industry): one query, prepared once per process and kind of scope (the
+    lookup of banks and other government systems; core.prepared)."""
+    scope = scope_for(user)
+    lookup = _USCC_LOOKUPS.get(scope.level)
+    if lookup is None:
+        return None
+    found = lookup.objects(uscc=uscc, **_scope_values(scope, lookup))
+    return found[0] if found else None
+
+
+def _uscc_lookup(level: str) -> PreparedQuery:
+    def build(uscc: str, **scoped: Any) -> QuerySet[Enterprise]:
+        qs = enterprises_in(_scope_of(level, scoped), few=True)
+        qs = qs.select_related(None).select_related("city", "industry")
+        return qs.filter(uscc=uscc).order_by()[:1]  # the code is unique
+
+    return PreparedQuery(build, uscc="~uscc~", **_SCOPE_SENTINELS[level])
+
+
+# The values that make a scope of each kind, as sentinels of prepared queries.
+_SCOPE_SENTINELS: dict[str, dict[str, Any]] = {
+    ScopeLevel.NATIONAL: {},
+    ScopeLevel.PROVINCE: {"province_code": "~province~"},
+    ScopeLevel.CITY: {"city_code": "~city~"},
+    ScopeLevel.ENTERPRISE: {"user_id": -424_242},
+}
+
+
+def _scope_of(level: str, values: dict[str, Any]) -> Scope:
+    return Scope(level=level, **values)
+
+
+def _scope_values(scope: Scope, query: PreparedQuery) -> dict[str, Any]:
+    return {name: getattr(scope, name) for name in query.sentinels if name in _SCOPE_FIELDS}
+
+
+_SCOPE_FIELDS = frozenset({"province_code", "city_code", "user_id"})
+_USCC_LOOKUPS = {level: _uscc_lookup(level) for level in _SCOPE_SENTINELS}
 
 
 def factory_list_for(user: AnyUser) -> QuerySet[Factory]:
