@@ -111,3 +111,38 @@ def test_moving_the_enterprise_marks_which_factories_are_away(enterprise_user):
     assert (home.away, elsewhere.away, enterprise.province_id) == (True, False, "32")
     nanjing = mf.official("city_official", "320100-industry-it")
     assert not enterprise_list_for(nanjing).filter(pk=enterprise.pk).exists()
+
+
+def test_the_credit_code_lookup_answers_as_the_scope_does(enterprise_user, landscape):
+    """enterprise_by_uscc_for (a prepared query per kind of scope) finds exactly the enterprises
+    enterprise_list_for shows, for members, city, provincial and national officials and experts,
+    including an enterprise seen only through a factory away from its registered city."""
+    from factories.selectors import enterprise_by_uscc_for
+
+    away = mf.FactoryFactory(city=City.objects.get(code="320200"))  # in Wuxi, registered Suzhou
+    mf.member_of(enterprise_user, landscape["suzhou"].enterprise)
+    users = [
+        enterprise_user,
+        mf.official("city_official", "320500-industry-it"),
+        mf.official("city_official", "320200-industry-it"),
+        mf.official("provincial_official", "32-industry-it"),
+        mf.official("provincial_official", "33-industry-it"),
+        mf.official("miit_reviewer", "miit"),
+        mf.UserFactory(role="expert"),
+    ]
+    enterprises = [factory.enterprise for factory in [*landscape.values(), away]]
+    answers = set()
+    for user in users:
+        visible = set(enterprise_list_for(user).values_list("pk", flat=True))
+        for enterprise in enterprises:
+            found = enterprise_by_uscc_for(user, enterprise.uscc)
+            assert (found is not None) == (enterprise.pk in visible), (user, enterprise)
+            if found is not None:
+                assert (found.pk, found.city.name, found.industry_id) == (
+                    enterprise.pk,
+                    enterprise.city.name,
+                    enterprise.industry_id,
+                )
+            answers.add(found is not None)
+        assert enterprise_by_uscc_for(user, "91320500MA1XXXXXXX") is None
+    assert answers == {True, False}
