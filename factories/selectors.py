@@ -147,6 +147,45 @@ def _scope_values(scope: Scope, query: PreparedQuery) -> dict[str, Any]:
 
 
 _SCOPE_FIELDS = frozenset({"province_code", "city_code", "user_id"})
+_PK_SENTINEL = -525_252
+
+
+def _enterprise_get(level: str, related: tuple[str, ...]) -> PreparedQuery:
+    def build(pk: int, **scoped: Any) -> QuerySet[Enterprise]:
+        qs = enterprises_in(_scope_of(level, scoped), few=True)
+        return qs.select_related(None).select_related(*related).filter(pk=pk).order_by()
+
+    return PreparedQuery(build, pk=_PK_SENTINEL, **_SCOPE_SENTINELS[level])
+
+
+def _factory_get(level: str, related: tuple[str, ...]) -> PreparedQuery:
+    def build(pk: int, **scoped: Any) -> QuerySet[Factory]:
+        qs = Factory.objects.select_related(*related)
+        return factory_scoped(qs, _scope_of(level, scoped), field="").filter(pk=pk).order_by()
+
+    return PreparedQuery(build, pk=_PK_SENTINEL, **_SCOPE_SENTINELS[level])
+
+
+_PREPARED_GETS: dict[tuple[Any, ...], PreparedQuery] = {}
+
+
+def _prepared_get(make: Any, scope: Scope, related: tuple[str, ...], pk: Any) -> Any:
+    """The one row with this primary key in the scope, or None (also for a key that is not a
+    whole number in ASCII digits)."""
+    if scope.level not in _SCOPE_SENTINELS:
+        return None
+    if isinstance(pk, str) and pk.isascii() and pk.isdigit() and len(pk) <= 18:
+        pk = int(pk)
+    if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+        return None
+    key = (make, scope.level, related)
+    query = _PREPARED_GETS.get(key)
+    if query is None:
+        query = _PREPARED_GETS.setdefault(key, make(scope.level, related))
+    found = query.objects(pk=pk, **_scope_values(scope, query))
+    return found[0] if found else None
+
+
 _USCC_LOOKUPS = {level: _uscc_lookup(level) for level in _SCOPE_SENTINELS}
 
 
@@ -161,11 +200,14 @@ def enterprise_get_for(
 ) -> Enterprise:
     """The enterprise if the user may see it; ``related``: the related rows to read with it
     (default: those the pages show)."""
-    qs = enterprise_list_for(user, few=True)
-    if related is not None:
-        qs = qs.select_related(None).select_related(*related)
+    if related is not None:  # the API's detail: a prepared query (see enterprise_by_uscc_for)
+        scope = scope_for(user)
+        found = _prepared_get(_enterprise_get, scope, related, pk)
+        if found is None:
+            raise NotFound(_("Enterprise not found."))
+        return found  # type: ignore[no-any-return]
     try:
-        return qs.get(pk=pk)
+        return enterprise_list_for(user, few=True).get(pk=pk)
     except (Enterprise.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Enterprise not found.")) from None
 
@@ -176,9 +218,12 @@ def factory_get_for(
     """The factory if the user may see it. ``related``: the related rows to read with it
     (default: those the pages show); ``lean``: only its own keys and location, no related rows,
     for callers that need no more."""
+    if related is not None and not lean:  # the API's detail: a prepared query
+        found = _prepared_get(_factory_get, scope_for(user), related, pk)
+        if found is None:
+            raise NotFound(_("Factory not found."))
+        return found  # type: ignore[no-any-return]
     qs = factory_list_for(user)
-    if related is not None:
-        qs = qs.select_related(None).select_related(*related)
     if lean:
         qs = qs.select_related(None).only("id", "enterprise_id", "province_id", "city_id")
     try:

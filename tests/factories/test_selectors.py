@@ -146,3 +146,45 @@ def test_the_credit_code_lookup_answers_as_the_scope_does(enterprise_user, lands
             answers.add(found is not None)
         assert enterprise_by_uscc_for(user, "91320500MA1XXXXXXX") is None
     assert answers == {True, False}
+
+
+def test_the_prepared_details_answer_as_the_scope_does(enterprise_user, landscape):
+    """enterprise_get_for and factory_get_for with ``related`` (the API's details, prepared
+    queries) find exactly what the scope's lists show; a key that is not a whole number in
+    ASCII digits is not found."""
+    from core.errors import NotFound
+    from factories.selectors import enterprise_get_for, factory_get_for
+
+    away = mf.FactoryFactory(city=City.objects.get(code="320200"))
+    mf.member_of(enterprise_user, landscape["nanjing"].enterprise)
+    users = [
+        enterprise_user,
+        mf.official("city_official", "320500-industry-it"),
+        mf.official("city_official", "320200-industry-it"),
+        mf.official("provincial_official", "33-industry-it"),
+        mf.official("miit_reviewer", "miit"),
+    ]
+    factories = [*landscape.values(), away]
+    related = ("city", "industry")
+    outcomes = set()
+    for user in users:
+        enterprises = set(enterprise_list_for(user).values_list("pk", flat=True))
+        visible = set(factory_list_for(user).values_list("pk", flat=True))
+        for factory in factories:
+            for get, pk, seen in (
+                (factory_get_for, factory.pk, visible),
+                (enterprise_get_for, factory.enterprise_id, enterprises),
+            ):
+                for key in (pk, str(pk)):
+                    try:
+                        found = get(user, key, related=related)
+                    except NotFound:
+                        found = None
+                    assert (found is not None) == (pk in seen), (user, get.__name__, key)
+                    if found is not None:
+                        assert found.pk == pk and found.city.name and found.industry.name
+                    outcomes.add(found is not None)
+        for bad in ("abc", "٣", "１", "-1", "0", str(10**30)):
+            with pytest.raises(NotFound):
+                factory_get_for(user, bad, related=related)
+    assert outcomes == {True, False}
