@@ -81,11 +81,14 @@ def enterprises_in(
     if scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
         return qs.none()
     # Registered here, or with a factory here although registered elsewhere ("away").
-    if few:
+    if parts is not None and len(parts) == 1:
+        return qs.filter(parts[0])  # nothing is away: the region alone
+    if few or parts is not None:
+        # Checked per row: a few rows (a lookup, a detail), or a paginator that reads the
+        # parts' pages and applies this to their union only (core.pagination).
         away = Factory.objects.filter(region, away=True, enterprise=OuterRef("pk"))
         return qs.filter(region | Exists(away))
-    parts = enterprise_list_parts(scope) if parts is None else parts
-    return qs.filter(Q(*parts, _connector=Q.OR))
+    return qs.filter(Q(*enterprise_list_parts(scope), _connector=Q.OR))
 
 
 def enterprise_list_parts(scope: Scope) -> list[Q]:
