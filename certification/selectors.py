@@ -590,10 +590,10 @@ def unchecked_submitted_applications(limit: int) -> list[tuple[int, int]]:
 
 def expert_register_for(application: Application) -> QuerySet[Expert]:
     """Experts who may be asked to score the application: active, on the national register or
-    on the register of the factory's province."""
+    on the register of the province the application is handled in."""
     return (
         Expert.objects.filter(is_active=True, user__is_active=True)
-        .filter(Q(province__isnull=True) | Q(province_id=application.factory.city.province_id))
+        .filter(Q(province__isnull=True) | Q(province_id=application.province_id))
         .select_related("user", "employer")
         .order_by("user__username")
     )

@@ -227,13 +227,21 @@ def factory_update(
             "city; ask the city bureau."
         )
         raise DomainError(message, code="factory_locked", fields={"city": [message]})
+    moved = city.pk != factory.city_id
     factory.name = (name or "").strip()
     factory.address = (address or "").strip()
     # The factory's earlier assessments, applications and certificates keep the region they were
-    # made in (they stay with the authorities that handled them).
+    # made in (they stay with the authorities that handled them); a draft assessment, which no
+    # authority has seen, moves with the factory.
     factory.city = city
     factory.industry = industry
-    return _factory_save(factory)
+    factory = _factory_save(factory)
+    if moved:
+        assessment = apps.get_model("assessments", "Assessment")
+        assessment.objects.filter(factory=factory, status="draft").update(
+            province_id=factory.province_id, city_id=factory.city_id
+        )
+    return factory
 
 
 def _factory_is_under_review_or_certified(factory: Factory) -> bool:

@@ -23,15 +23,15 @@ from regions.models import Authority
 
 
 def certifying_authority(application: Application) -> Authority:
-    """The industry and IT authority at the tier's certifying level for the factory: its city
-    bureau, its provincial department, or MIIT."""
+    """The industry and IT authority at the tier's certifying level where the application was
+    made (its city bureau, its provincial department, or MIIT): an application stays with the
+    authorities that handle it when the factory moves."""
     level = tier_condition(application).certifying_level
-    factory = application.factory
     where: dict[str, str] = {}
     if level == Authority.Level.CITY:
-        where = {"city_id": factory.city_id}
+        where = {"city_id": application.city_id}
     elif level == Authority.Level.PROVINCE:
-        where = {"province_id": factory.city.province_id}
+        where = {"province_id": application.province_id}
     authority = (
         Authority.objects.filter(level=level, kind=Authority.Kind.INDUSTRY_IT, **where)
         .order_by("code")

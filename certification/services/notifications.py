@@ -36,18 +36,18 @@ def _recipients(event: AuditEvent, application: Application) -> QuerySet[User]:
     if event.event_type in TO_MEMBERS:
         return active.filter(memberships__enterprise=factory.enterprise)
     if event.event_type == EventType.SELF_DECLARED:
-        return active.filter(role=Role.CITY_OFFICIAL, authority__city_id=factory.city_id)
+        return active.filter(role=Role.CITY_OFFICIAL, authority__city_id=application.city_id)
     if event.event_type == EventType.FORWARDED:
         return active.filter(
             role=Role.PROVINCIAL_OFFICIAL,
             authority__level="province",
-            authority__province_id=factory.city.province_id,
+            authority__province_id=application.province_id,
         )
     if event.event_type == EventType.SENT_TO_JOINT:
         return active.filter(
             role=Role.JOINT_REVIEWER,
             authority__level="province",
-            authority__province_id=factory.city.province_id,
+            authority__province_id=application.province_id,
             authority__kind__in=tier_condition(application).joint_department_kinds,
         )
     if event.event_type == EventType.EXPERTS_ASSIGNED:

@@ -108,7 +108,7 @@ def _filing_city(user: AnyUser, application: Application) -> Decision:
         Certificate.objects.filter(application=application)
         .values_list("authority__city_id", flat=True)
         .first()
-    ) or application.factory.city_id
+    ) or application.city_id
     return Decision(True) if authority.city_id == filed_with else refused
 
 
@@ -117,7 +117,7 @@ def _city_bureau(user: AnyUser, application: Application) -> Decision:
     if (
         authority is None
         or authority.kind != Authority.Kind.INDUSTRY_IT
-        or authority.city_id != application.factory.city_id
+        or authority.city_id != application.city_id
     ):
         return Decision(
             False, _("Only the industry and IT bureau of the factory's city reviews this step.")
@@ -130,7 +130,7 @@ def _provincial_department(user: AnyUser, application: Application) -> Decision:
     if (
         authority is None
         or authority.kind != Authority.Kind.INDUSTRY_IT
-        or authority.province_id != application.factory.city.province_id
+        or authority.province_id != application.province_id
     ):
         return Decision(
             False,
@@ -181,7 +181,7 @@ def _assigned_expert(user: AnyUser, application: Application) -> Decision:
 
 def _joint_department(user: AnyUser, application: Application) -> Decision:
     authority = _authority(user, Role.JOINT_REVIEWER, Authority.Level.PROVINCE)
-    if authority is None or authority.province_id != application.factory.city.province_id:
+    if authority is None or authority.province_id != application.province_id:
         return Decision(False, _("Only the joint departments of the factory's province concur."))
     if authority.kind not in tier_condition(application).joint_department_kinds:
         return Decision(False, _("Your department does not concur on this tier."))
