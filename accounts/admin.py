@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm as BaseUserCreationF
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.services import user_role_authority_problem
 
 
@@ -50,3 +50,21 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("role", "authority")}),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed and revoked (deleted) here; they are created by their owner only, who
+    alone sees the secret."""
+
+    list_display = ("name", "user", "prefix", "created_at", "expires_at")
+    search_fields = ("name", "user__username", "prefix")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "name", "prefix", "created_at", "expires_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

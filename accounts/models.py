@@ -98,3 +98,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class ApiToken(models.Model):
+    """A user's API token. Only the SHA-256 of its secret is stored (``key_hash``); the secret is
+    shown once, when the token is created (accounts.services.api_token_create). A token works
+    until it expires or is revoked; every token of a user is revoked when their password changes
+    or their account is deactivated."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=8,
+        editable=False,
+        help_text=_("The first characters of the secret, to tell tokens apart."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

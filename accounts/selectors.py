@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import Notification, Role, ScopeLevel, User
+from accounts.models import ApiToken, Notification, Role, ScopeLevel, User
 
 AnyUser = User | AnonymousUser
 
@@ -110,6 +110,7 @@ def next_steps_for(user: User) -> list[NextStep]:
     if user.is_staff:
         steps.append(NextStep(_("Open the administration site"), "admin:index"))
     steps.append(NextStep(_("Change your password"), "password_change"))
+    steps.append(NextStep(_("API tokens"), "api-tokens"))
     return steps
 
 
@@ -121,3 +122,8 @@ def unread_notification_count(user: AnyUser) -> int:
     if not isinstance(user, User):
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def api_token_list_for(user: User) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first (expired ones too, until revoked)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")

@@ -1,8 +1,10 @@
-"""Writes for accounts: creating users with a consistent role and scope, notifications."""
+"""Writes for accounts: creating users with a consistent role and scope, notifications, API
+tokens."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
@@ -10,8 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import ROLE_AUTHORITY_LEVELS, Notification, Role, User
-from core.errors import DomainError
+from accounts.models import ROLE_AUTHORITY_LEVELS, ApiToken, Notification, Role, User
+from accounts.tokens import PREFIX_LENGTH, token_secret_hash, token_secret_new
+from core.errors import DomainError, NotFound
 from regions.models import Authority
 
 
@@ -91,3 +94,40 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token for ``user``, valid for API_TOKEN_DAYS days. Returns the token and its
+    secret: the secret is not stored and cannot be shown again."""
+    name = (name or "").strip()
+    if not name:
+        message = _("Give the token a name.")
+        raise DomainError(message, code="invalid", fields={"name": [message]})
+    if len(name) > 100:
+        message = _("At most 100 characters.")
+        raise DomainError(message, code="invalid", fields={"name": [message]})
+    if not user.is_active:
+        raise DomainError(_("This account is deactivated."), code="inactive")
+    secret = token_secret_new()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=token_secret_hash(secret),
+        prefix=secret[:PREFIX_LENGTH],
+        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_DAYS),
+    )
+    return token, secret
+
+
+def api_token_revoke(*, user: User, token_id: int) -> None:
+    """Revoke one of the user's own tokens (someone else's is not found)."""
+    found = ApiToken.objects.filter(user=user, pk=token_id) if 0 < token_id < 2**63 else None
+    if found is None or not found.delete()[0]:
+        raise NotFound(_("No such token."))
+
+
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Revoke every token of ``user`` (their password changed or their account was
+    deactivated). Returns how many were revoked."""
+    deleted, _rows = ApiToken.objects.filter(user=user).delete()
+    return deleted

@@ -8,9 +8,11 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
     inline_serializer,
 )
 from rest_framework import generics, mixins, serializers, status, viewsets
@@ -23,10 +25,12 @@ from assessments import selectors, services
 from assessments.models import Answer, Assessment
 from core.api import (
     AsciiIntegerField,
+    InputSerializer,
     error_responses,
     int_param,
+    list_body,
 )
-from core.errors import DomainError
+from core.parsers import JSONParser
 from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories.selectors import factory_get_for
 
@@ -80,7 +84,7 @@ class AssessmentDetailOutput(AssessmentOutput):
         return list(AnswerOutput(answers.order_by("requirement__order"), many=True).data)
 
 
-class AssessmentCreateInput(serializers.Serializer):
+class AssessmentCreateInput(InputSerializer):
     factory = AsciiIntegerField()
 
 
@@ -95,7 +99,7 @@ class RawValue(serializers.Field):
         return value
 
 
-class AnswerInput(serializers.Serializer):
+class AnswerInput(InputSerializer):
     requirement = serializers.CharField()
     score = RawValue(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -105,22 +109,24 @@ def _list_param(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, description=description, required=False)
 
 
-@extend_schema(
-    parameters=[
-        _list_param("level", "Maturity level (0-5)"),
-        _list_param("city", "City code (GB/T 2260)"),
-        _list_param("province", "Province code (2 digits)"),
-        _list_param("industry", "Industry code (GB/T 4754 division)"),
-        _list_param("year", "Year of submission"),
-        _list_param("factory", "Factory id"),
-        _list_param("status", "draft or submitted"),
-    ]
-)
 def list_rows(qs: Any) -> Any:
     """Only what a list's rows show: no report data, no enterprise or region rows."""
     return qs.select_related(None).select_related("factory", "version").defer("result")
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            _list_param("level", "Maturity level (0-5)"),
+            _list_param("city", "City code (GB/T 2260)"),
+            _list_param("province", "Province code (2 digits)"),
+            _list_param("industry", "Industry code (GB/T 4754 division)"),
+            _list_param("year", "Year of submission"),
+            _list_param("factory", "Factory id"),
+            _list_param("status", "draft or submitted"),
+        ]
+    )
+)
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Self-assessments in the caller's scope; enterprise members start, answer and submit."""
 
@@ -151,7 +157,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request=AssessmentCreateInput,
-        responses={201: AssessmentDetailOutput, **error_responses(400, 403, 404, 409)},
+        responses={201: AssessmentDetailOutput, **error_responses(404, 409)},
     )
     def create(self, request: Request) -> Response:
         data = AssessmentCreateInput(data=request.data)
@@ -162,30 +168,39 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request=AnswerInput(many=True),
-        responses=inline_serializer(
-            "AnswersSaved",
-            {
-                "saved": serializers.IntegerField(),
-                "answered": serializers.IntegerField(),
-                "total": serializers.IntegerField(),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "AnswersSaved",
+                {
+                    "saved": serializers.IntegerField(),
+                    "answered": serializers.IntegerField(),
+                    "total": serializers.IntegerField(),
+                },
+            ),
+            **error_responses(409),
+        },
+        examples=[
+            OpenApiExample(
+                "An answer",
+                value={"requirement": "data.2.1", "score": 0.8, "note": "MES in both lines"},
+                request_only=True,
+            )
+        ],
     )
-    @action(detail=True, methods=["put"])
+    @action(detail=True, methods=["put"], parser_classes=[JSONParser])
     def answers(self, request: Request, pk: str | None = None) -> Response:
         """Save answers (partial updates allowed while the assessment is a draft)."""
         assessment = self.get_object()
-        if not isinstance(request.data, list):
-            raise DomainError(
-                _('Send a list of answers: [{"requirement": code, "score": 0.8, "note": "..."}].'),
-                code="invalid",
-            )
-        items = AnswerInput(data=request.data, many=True)
-        items.is_valid(raise_exception=True)
+        items = list_body(
+            request,
+            AnswerInput,
+            "answers",
+            _('Send a list of answers: [{"requirement": code, "score": 0.8, "note": "..."}].'),
+        )
         # Only the keys the client sent: a missing score or note keeps its saved value.
-        answers = [
+        answers: list[dict[str, Any]] = [
             {key: item[key] for key in ("requirement", "score", "note") if key in item}
-            for item in items.validated_data
+            for item in items
         ]
         saved = services.assessment_answers_save(
             actor=acting_user(request), assessment=assessment, answers=answers
@@ -193,7 +208,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         answered, total = selectors.assessment_progress(assessment)
         return Response({"saved": saved, "answered": answered, "total": total})
 
-    @extend_schema(request=None, responses=AssessmentOutput)
+    @extend_schema(request=None, responses={200: AssessmentOutput, **error_responses(400, 409)})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         """Score and freeze the assessment; 400 lists unanswered requirements."""

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from accounts.api import MeView
+from accounts.api import MeView, TokenDetail, TokenList
 from assessments.api import AssessmentViewSet, FactoryAssessmentList
 from certification.api.applications import ApplicationViewSet
 from certification.api.campaigns import CampaignViewSet
@@ -21,6 +21,8 @@ router.register("certificates", CertificateViewSet, basename="certificate")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("tokens/", TokenList.as_view(), name="api-token-list"),
+    path("tokens/<int:pk>/", TokenDetail.as_view(), name="api-token-detail"),
     path(
         "factories/<int:factory_pk>/assessments/",
         FactoryAssessmentList.as_view(),

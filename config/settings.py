@@ -5,6 +5,7 @@ secrets have no default: with DEBUG off, SECRET_KEY must be set or start-up fail
 Every variable is documented in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,7 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.headers.ContentSecurityPolicyMiddleware",
+    "core.headers.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxLoginRedirectMiddleware",
     "core.middleware.DomainErrorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +116,30 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Every sign-in (the site, the admin, anything calling authenticate() with a request) goes
+# through django-axes first: LOGIN_FAILURE_LIMIT failures for one user name from one address lock
+# that pair out for LOGIN_LOCKOUT_SECONDS. Attempts are logged in the database (axes' admin
+# pages; `manage.py axes_reset`, `axes_reset_username`, `axes_reset_ip` lift lockouts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_LOCKOUT_SECONDS)
+# Keyed on the pair, so that guesses from one address cannot lock a user out everywhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The login form's and the admin's user name field (axes would read the model's, "username").
+AXES_USERNAME_FORM_FIELD = "username"
+# How many reverse proxies in front of the portal append to X-Forwarded-For. 0 (the default):
+# the header is ignored and the client is the connection's address; N: the address the outermost
+# of N trusted proxies saw. Used by the API throttles and by the sign-in lockout alike.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# API tokens expire this many days after they are created.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -192,19 +221,37 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certification.sweep_unchecked_applications",
         "schedule": env.int("SWEEP_UNCHECKED_SECONDS", default=60),
     },
+    # Tasks that could not be queued (the broker was down) are queued again (core.dispatch).
+    "requeue-pending-tasks": {
+        "task": "core.requeue_pending_tasks",
+        "schedule": env.int("REQUEUE_PENDING_SECONDS", default=60),
+    },
 }
 # The checks sweep works in batches (one transaction each) for at most this long per run: with
 # the defaults a backlog of 2,000 unchecked applications drains in one run (tests/bench).
 CHECKS_SWEEP_BATCH_SIZE = env.int("CHECKS_SWEEP_BATCH_SIZE", default=200)
 CHECKS_SWEEP_TIME_BUDGET_SECONDS = env.float("CHECKS_SWEEP_TIME_BUDGET_SECONDS", default=50.0)
 
+# The cache holds nothing that must survive (sessions and sign-in attempts are in the database):
+# with Redis down the throttles let requests through (core.throttling) and reference data is
+# read from the database (core.refcache). A short socket timeout keeps an unreachable Redis
+# from holding every request.
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # REST API
 REST_FRAMEWORK = {
@@ -213,7 +260,8 @@ REST_FRAMEWORK = {
         "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's IsAuthenticated, with the refused (401) requests counted by the anonymous throttle.
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsAuthenticated"],
     # DRF's parsers, with JSON that PostgreSQL could not store or Python not parse refused.
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
@@ -223,10 +271,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["core.filtering.FilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="60/minute")},
+    # Anonymous use by address (requests refused for a bad token count too), signed-in use by
+    # user; with the cache down, requests are let through (core.throttling).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="60/minute"),
+        "user": env.str("API_USER_RATE", default="1200/minute"),
+        "tokens": env.str("API_TOKEN_CREATE_RATE", default="20/hour"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Smart-factory tier certification portal API",
@@ -260,7 +318,40 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# The load balancer's health probe may speak plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy on every HTML response (core.headers; the shape of Django 6's settings).
+# Everything is served from the portal itself: no inline script, no inline style, no eval (htmx
+# runs with allowEval off). CSP_REPORT_ONLY=1 has browsers report violations without blocking
+# anything (to try a change of policy); CSP_REPORT_URI is where they send the reports.
+CONTENT_SECURITY_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+}
+if CSP_REPORT_URI := env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["report-uri"] = [CSP_REPORT_URI]
+if env.bool("CSP_REPORT_ONLY", default=False):
+    SECURE_CSP: dict[str, list[str]] = {}
+    SECURE_CSP_REPORT_ONLY = CONTENT_SECURITY_POLICY
+else:
+    SECURE_CSP = CONTENT_SECURITY_POLICY
+    SECURE_CSP_REPORT_ONLY = {}
+# Directives replaced under a path prefix. DRF's browsable API (HTML answers under /api/v1/, for
+# a developer's browser) has inline style attributes and a <style> element in templates it owns;
+# its scripts are files, so only style-src is relaxed, and only there.
+CSP_PATH_OVERRIDES: dict[str, dict[str, list[str]]] = {
+    "/api/v1/": {"style-src": ["'self'", "'unsafe-inline'"]},
+}
 
 LOGGING = {
     "version": 1,

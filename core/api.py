@@ -5,6 +5,7 @@ parsing: core.parsers; errors outside DRF views: core.error_views)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import django_filters
@@ -18,8 +19,11 @@ from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, serializers
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import Conflict, DomainError
@@ -129,12 +133,94 @@ def object_body(request: Any) -> dict[str, Any]:
     return request.data
 
 
+UNKNOWN_FIELD = "unknown_field"
+
+
+# The base of every input serializer: a key it does not declare is refused, never dropped. DRF
+# ignores unknown keys, so a misspelt field or one the portal computes itself (such as the AI
+# share) would be accepted silently. Here each one is a 400 ``unknown_field`` naming it in
+# ``fields`` (nested inputs and list items included, by path: ``factory.colour``,
+# ``claims[0].ai_share``), before any field is validated. The schema says the same
+# (``additionalProperties: false``, core.openapi). No docstring: the schema would show it as the
+# description of every input without one of its own.
+class InputSerializer(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            accepted = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in accepted)
+            if unknown:
+                message = _("This field is not accepted here.")
+                raise serializers.ValidationError(
+                    {key: [ErrorDetail(message, code=UNKNOWN_FIELD)] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def list_body(
+    request: Any, serializer_class: type[serializers.Serializer], name: str, message: str
+) -> list[dict[str, Any]]:
+    """The request body when it must be a list of objects, each validated by
+    ``serializer_class``; errors name the item by its path (``claims[0].scenario``)."""
+    if not isinstance(request.data, list):
+        raise DomainError(message, code="invalid")
+    items = serializer_class(data=request.data, many=True)
+    try:
+        items.is_valid(raise_exception=True)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
+    return [dict(item) for item in items.validated_data]
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false, nothing else (DRF's BooleanField also reads "yes", "on" and 1)."""
+
+    default_error_messages = {"invalid": gettext_lazy("Say yes or no (true or false).")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 def _flatten(detail: Any) -> Any:
     if isinstance(detail, dict):
         return {key: _flatten(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_flatten(item) for item in detail]
     return str(detail)
+
+
+def _field_paths(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error detail as one map of field path to messages (``factory.city``,
+    ``experts[0]``, ``[1].score``), the paths the services name their fields by."""
+    paths: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if isinstance(key, int):
+                path = f"{prefix}[{key}]"
+            elif key == api_settings.NON_FIELD_ERRORS_KEY and prefix:
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, messages in _field_paths(value, path).items():
+                paths.setdefault(name, []).extend(messages)
+    elif isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        # One entry per item of a list input (an empty one for each valid item).
+        for index, item in enumerate(detail):
+            for name, messages in _field_paths(item, f"{prefix}[{index}]").items():
+                paths.setdefault(name, []).extend(messages)
+    else:
+        items = detail if isinstance(detail, list) else [detail]
+        paths[prefix or api_settings.NON_FIELD_ERRORS_KEY] = [str(item) for item in items]
+    return paths
+
+
+def _leaf_codes(codes: Any) -> set[str]:
+    if isinstance(codes, dict):
+        return set().union(*(_leaf_codes(value) for value in codes.values()))
+    if isinstance(codes, list):
+        return set().union(*(_leaf_codes(item) for item in codes))
+    return {str(codes)}
 
 
 def _first_message(fields: Any) -> str:
@@ -209,14 +295,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=500,
         )
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail)
-        if isinstance(fields, list):
-            fields = {"non_field_errors": fields}
-        response.data = {
-            "code": "invalid",
-            "message": _first_message(fields) or _("Invalid input."),
-            "fields": fields,
-        }
+        fields = _field_paths(exc.detail)
+        if _leaf_codes(exc.get_codes()) == {UNKNOWN_FIELD}:
+            message = _("These fields are not accepted here: %(fields)s.") % {
+                "fields": ", ".join(fields)
+            }
+            response.data = {"code": UNKNOWN_FIELD, "message": message, "fields": fields}
+        else:
+            response.data = {
+                "code": "invalid",
+                "message": _first_message(fields) or _("Invalid input."),
+                "fields": fields,
+            }
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         message = detail if isinstance(detail, str) else _first_message(_flatten(detail))
@@ -231,7 +321,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 class ErrorOutput(serializers.Serializer):
     """The one error body of the API (see ``exception_handler``)."""
 
-    code = serializers.CharField(help_text="Stable, machine-readable code.")
+    code = serializers.CharField(
+        help_text="Stable, machine-readable code: invalid and unknown_field for input errors, "
+        "not_authenticated, permission_denied, not_found, too_large, throttled, or a domain "
+        "code (such as invalid_transition)."
+    )
     message = serializers.CharField(help_text="A sentence in the active language.")
     existing_id = serializers.IntegerField(
         required=False,
@@ -245,7 +339,8 @@ class ErrorOutput(serializers.Serializer):
         fields["fields"] = serializers.DictField(
             child=serializers.ListField(child=serializers.CharField()),
             required=False,
-            help_text="For input errors: the messages of each field.",
+            help_text="For input errors: the messages of each field, by its path in the body "
+            "(name, factory.city, claims[0].scenario); unknown_field names each key refused.",
         )
         return fields
 

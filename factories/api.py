@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user, scope_for
 from core.api import (
     AsciiIntegerField,
+    InputSerializer,
     IntegerFilter,
     error_responses,
 )
@@ -90,7 +91,7 @@ class EnterpriseOutput(CachedFieldsMixin, serializers.ModelSerializer):
         ]
 
 
-class FirstFactoryInput(serializers.Serializer):
+class FirstFactoryInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300)
     city = serializers.PrimaryKeyRelatedField(
@@ -101,7 +102,7 @@ class FirstFactoryInput(serializers.Serializer):
     )
 
 
-class EnterpriseUpdateInput(serializers.Serializer):
+class EnterpriseUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     city = serializers.PrimaryKeyRelatedField(
         queryset=City.objects.all(), error_messages=UNKNOWN_CITY
@@ -118,7 +119,7 @@ class EnterpriseRegisterInput(EnterpriseUpdateInput):
     factory = FirstFactoryInput()
 
 
-class FactoryUpdateInput(serializers.Serializer):
+class FactoryUpdateInput(InputSerializer):
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300)
     city = serializers.PrimaryKeyRelatedField(
@@ -200,7 +201,7 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request=EnterpriseRegisterInput,
-        responses={201: EnterpriseOutput, **error_responses(400, 403, 409)},
+        responses={201: EnterpriseOutput, **error_responses(409)},
     )
     def create(self, request: Request) -> Response:
         data = EnterpriseRegisterInput(data=request.data)
@@ -254,7 +255,7 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=FactoryCreateInput,
-        responses={201: FactoryOutput, **error_responses(400, 403, 404, 409)},
+        responses={201: FactoryOutput, **error_responses(404, 409)},
     )
     def create(self, request: Request) -> Response:
         data = FactoryCreateInput(data=request.data)
@@ -266,7 +267,9 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(FactoryOutput(factory).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=FactoryUpdateInput, responses=FactoryOutput)
+    @extend_schema(
+        request=FactoryUpdateInput, responses={200: FactoryOutput, **error_responses(409)}
+    )
     def update(self, request: Request, pk: str | None = None) -> Response:
         factory = self.get_object()
         data = FactoryUpdateInput(data=request.data)
@@ -276,7 +279,9 @@ class FactoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response(FactoryOutput(factory).data)
 
-    @extend_schema(request=FactoryUpdateInput, responses=FactoryOutput)
+    @extend_schema(
+        request=FactoryUpdateInput, responses={200: FactoryOutput, **error_responses(409)}
+    )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         factory = self.get_object()
         values = _partial(FactoryUpdateInput, factory, request.data)

@@ -6,14 +6,17 @@ from dataclasses import asdict
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    inline_serializer,
+    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,7 +26,7 @@ from assessments.models import Assessment
 from certification import selectors, services
 from certification.api.certificates import CertificateOutput
 from certification.api.common import check_rows
-from certification.models import Application, Campaign, Certificate, Tier
+from certification.models import Application, Campaign, Certificate, Declaration, Tier
 from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
@@ -31,12 +34,15 @@ from certification.workflow.policies import Policy, policy_check
 from core.api import (
     AsciiDecimalField,
     AsciiIntegerField,
+    InputSerializer,
+    StrictBooleanField,
     error_responses,
     int_param,
     int_value,
-    object_body,
+    list_body,
 )
 from core.errors import DomainError, PermissionDenied
+from core.parsers import JSONParser
 from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories.selectors import enterprise_can_manage, factory_get_for
 
@@ -268,14 +274,137 @@ class ApplicationDetailOutput(ApplicationOutput):
         ]
 
 
-class ApplicationCreateInput(serializers.Serializer):
+class ApplicationCreateInput(InputSerializer):
     factory = AsciiIntegerField()
     tier = serializers.ChoiceField(choices=Tier.choices)
     campaign = AsciiIntegerField(required=False, allow_null=True)
     assessment = AsciiIntegerField(required=False, allow_null=True)
 
 
-class ReasonInput(serializers.Serializer):
+class ApplicationUpdateInput(InputSerializer):
+    """What a draft's PATCH may change; the factory and the tier are fixed at creation."""
+
+    campaign = AsciiIntegerField(
+        required=False, allow_null=True, help_text="A campaign of the tier (null: none)."
+    )
+    assessment = AsciiIntegerField(
+        required=False,
+        allow_null=True,
+        help_text="A submitted self-assessment of the factory (null: none).",
+    )
+
+
+class ClaimInput(InputSerializer):
+    """One claimed scenario; the AI share is computed from ``ai_applied``, never sent."""
+
+    scenario = serializers.CharField(
+        max_length=40, help_text="A scenario code of the tier's catalogue, claimed once."
+    )
+    description = serializers.CharField(
+        max_length=5000,
+        help_text="What was built for this scenario.",
+        error_messages={
+            "required": gettext_lazy("Describe what was built for this scenario."),
+            "blank": gettext_lazy("Describe what was built for this scenario."),
+        },
+    )
+    ai_applied = StrictBooleanField(
+        required=False, default=False, help_text="Whether artificial intelligence is applied."
+    )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"},
+        ],
+        "description": "A number, or one in ASCII digits in a string; kept to 4 decimals, "
+        "below 10^14 in size.",
+    }
+)
+class IndicatorValueField(serializers.Field):
+    """An indicator value as sent: the service reads it (ASCII digits only) and rounds it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class IndicatorInput(InputSerializer):
+    """One key indicator, with its baseline and current value."""
+
+    name = serializers.CharField(
+        max_length=100,
+        help_text="Named once per application.",
+        error_messages={
+            "required": gettext_lazy("Name the indicator."),
+            "blank": gettext_lazy("Name the indicator."),
+        },
+    )
+    unit = serializers.CharField(
+        max_length=30,
+        error_messages={
+            "required": gettext_lazy("Give the unit."),
+            "blank": gettext_lazy("Give the unit."),
+        },
+    )
+    baseline_value = IndicatorValueField()
+    baseline_year = AsciiIntegerField(min_value=1949, max_value=2100)
+    current_value = IndicatorValueField()
+    current_year = AsciiIntegerField(
+        min_value=1949, max_value=2100, help_text="Not before the baseline year."
+    )
+
+
+class DeclarationsInput(InputSerializer):
+    """The basic requirements declared (true) or not (false), by kind; a kind left out keeps
+    its answer."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            kind: StrictBooleanField(required=False, help_text=str(label))
+            for kind, label in Declaration.choices
+        }
+
+
+# One item each: the schema shows the request example of a list as a list of it.
+CLAIM_EXAMPLE = {"scenario": "S05", "description": "MES across both lines", "ai_applied": True}
+INDICATOR_EXAMPLE = {
+    "name": "Yield",
+    "unit": "%",
+    "baseline_value": 92.5,
+    "baseline_year": 2023,
+    "current_value": "97.10",
+    "current_year": 2025,
+}
+DRAFT_WRITE_RESPONSES = {200: ApplicationDetailOutput, **error_responses(409)}
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file part of a multipart body (the schema's default for a file field is its URL)."""
+
+
+class ApplicationFileInput(InputSerializer):
+    """One evidence file, for a claimed scenario or for a declaration (multipart)."""
+
+    file = UploadField(
+        allow_empty_file=True,
+        error_messages={"required": gettext_lazy("Choose a file.")},
+        help_text="A PDF, an image or an Office document; its content is checked.",
+    )
+    scenario = serializers.CharField(
+        required=False, allow_blank=True, help_text="The code of a claimed scenario."
+    )
+    declaration = serializers.ChoiceField(
+        choices=Declaration.choices, required=False, allow_blank=True
+    )
+
+
+class ReasonInput(InputSerializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -285,7 +414,7 @@ class ReasonInput(serializers.Serializer):
     )
 
 
-class AssignExpertsInput(serializers.Serializer):
+class AssignExpertsInput(InputSerializer):
     experts = serializers.ListField(
         child=AsciiIntegerField(min_value=1),
         allow_empty=False,
@@ -298,7 +427,7 @@ class UnassignExpertsInput(AssignExpertsInput):
     reason = serializers.CharField(max_length=5000, help_text="Why the experts are removed.")
 
 
-class ScoreInput(serializers.Serializer):
+class ScoreInput(InputSerializer):
     scores = serializers.DictField(
         child=AsciiDecimalField(max_digits=5, decimal_places=2),
         help_text="A score from 0 to 100 for every criterion code of the tier's rubric.",
@@ -307,7 +436,9 @@ class ScoreInput(serializers.Serializer):
 
 
 INVITATION_ACTIONS = (Action.ACCEPT_ASSIGNMENT, Action.DECLINE_ASSIGNMENT)
-TRANSITION_RESPONSES = {200: ApplicationDetailOutput, **error_responses(400, 403, 404, 409)}
+# 400 for a body the action refuses, 409 for an action the current step does not allow (400,
+# 401, 403, 404, 413 and 415 of every action: core.openapi).
+TRANSITION_RESPONSES = {200: ApplicationDetailOutput, **error_responses(400, 409)}
 
 
 def _campaign(value: Any) -> Campaign | None:
@@ -334,26 +465,22 @@ def _assessment(user: Any, value: Any) -> Assessment | None:
     return assessment
 
 
-def _list_body(request: Request, message: str) -> list[dict[str, Any]]:
-    if not isinstance(request.data, list) or not all(isinstance(i, dict) for i in request.data):
-        raise DomainError(message, code="invalid")
-    return list(request.data)
-
-
-@extend_schema(
-    parameters=[
-        OpenApiParameter("tier", str, required=False),
-        OpenApiParameter("status", str, required=False),
-        OpenApiParameter("factory", int, required=False),
-        OpenApiParameter(
-            "waiting_for",
-            str,
-            required=False,
-            enum=["me"],
-            description="me: only the applications waiting for the caller to act (worklist), "
-            "longest-waiting first.",
-        ),
-    ]
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("tier", str, required=False, enum=list(Tier.values)),
+            OpenApiParameter("status", str, required=False),
+            OpenApiParameter("factory", int, required=False),
+            OpenApiParameter(
+                "waiting_for",
+                str,
+                required=False,
+                enum=["me"],
+                description="me: only the applications waiting for the caller to act "
+                "(worklist), longest-waiting first.",
+            ),
+        ]
+    )
 )
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tier applications in the caller's scope. Transitions are POST actions."""
@@ -395,7 +522,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=ApplicationCreateInput,
-        responses={201: ApplicationDetailOutput, **error_responses(400, 403, 404, 409)},
+        responses={201: ApplicationDetailOutput, **error_responses(404, 409)},
     )
     def create(self, request: Request) -> Response:
         data = ApplicationCreateInput(data=request.data)
@@ -411,17 +538,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._detail(application, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ApplicationCreateInput, responses=ApplicationDetailOutput)
+    @extend_schema(request=ApplicationUpdateInput, responses=DRAFT_WRITE_RESPONSES)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         application = self.get_object()
-        body = object_body(request)
-        unknown = set(body) - {"campaign", "assessment"}
-        if unknown:
-            raise DomainError(
-                _("These fields cannot be changed here: %(fields)s.")
-                % {"fields": ", ".join(sorted(unknown))},
-                fields={key: [_("Not accepted.")] for key in sorted(unknown)},
-            )
+        data = ApplicationUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        body = data.validated_data
         changes: dict[str, Any] = {}
         if "campaign" in body:
             changes["campaign"] = _campaign(body["campaign"])
@@ -430,67 +552,80 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         services.application_update(actor=acting_user(request), application=application, **changes)
         return self._detail(application)
 
-    @extend_schema(request=inline_serializer("Claims", {"scenario": serializers.CharField()}))
-    @action(detail=True, methods=["put"])
+    @extend_schema(
+        request=ClaimInput(many=True),
+        responses=DRAFT_WRITE_RESPONSES,
+        examples=[OpenApiExample("A claim", value=CLAIM_EXAMPLE, request_only=True)],
+    )
+    @action(detail=True, methods=["put"], parser_classes=[JSONParser])
     def claims(self, request: Request, pk: str | None = None) -> Response:
-        """Replace the claimed scenarios: [{"scenario", "description", "ai_applied"}]."""
+        """Replace the claimed scenarios (all of them: a scenario left out is dropped, with its
+        files); all or nothing."""
         application = self.get_object()
         services.application_claims_set(
             actor=acting_user(request),
             application=application,
-            claims=_list_body(request, _("Send a list of claim objects.")),
-        )
-        return self._detail(application)
-
-    @extend_schema(request=inline_serializer("Indicators", {"name": serializers.CharField()}))
-    @action(detail=True, methods=["put"])
-    def indicators(self, request: Request, pk: str | None = None) -> Response:
-        """Replace the key indicators: [{"name", "unit", "baseline_value", "baseline_year",
-        "current_value", "current_year"}]."""
-        application = self.get_object()
-        services.application_indicators_set(
-            actor=acting_user(request),
-            application=application,
-            indicators=_list_body(request, _("Send a list of indicator objects.")),
-        )
-        return self._detail(application)
-
-    @extend_schema(request=inline_serializer("Declarations", {"kind": serializers.BooleanField()}))
-    @action(detail=True, methods=["put"])
-    def declarations(self, request: Request, pk: str | None = None) -> Response:
-        """Declare the basic requirements: {"<kind>": true, ...}."""
-        application = self.get_object()
-        services.application_declarations_set(
-            actor=acting_user(request),
-            application=application,
-            declarations=dict(object_body(request)),
+            claims=list_body(request, ClaimInput, "claims", _("Send a list of claim objects.")),
         )
         return self._detail(application)
 
     @extend_schema(
-        request=inline_serializer(
-            "ApplicationFileUpload",
-            {
-                "file": serializers.FileField(),
-                "scenario": serializers.CharField(required=False),
-                "declaration": serializers.CharField(required=False),
-            },
-        )
+        request=IndicatorInput(many=True),
+        responses=DRAFT_WRITE_RESPONSES,
+        examples=[OpenApiExample("An indicator", value=INDICATOR_EXAMPLE, request_only=True)],
     )
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["put"], parser_classes=[JSONParser])
+    def indicators(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the key indicators (all of them); all or nothing."""
+        application = self.get_object()
+        indicators = list_body(
+            request, IndicatorInput, "indicators", _("Send a list of indicator objects.")
+        )
+        services.application_indicators_set(
+            actor=acting_user(request), application=application, indicators=indicators
+        )
+        return self._detail(application)
+
+    @extend_schema(
+        request=DeclarationsInput,
+        responses=DRAFT_WRITE_RESPONSES,
+        examples=[
+            OpenApiExample(
+                "Two declared",
+                value={"no_violations": True, "secure_equipment": True},
+                request_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["put"], parser_classes=[JSONParser])
+    def declarations(self, request: Request, pk: str | None = None) -> Response:
+        """Declare (true) or withdraw (false) basic requirements, by kind."""
+        application = self.get_object()
+        data = DeclarationsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.application_declarations_set(
+            actor=acting_user(request),
+            application=application,
+            declarations=dict(data.validated_data),
+        )
+        return self._detail(application)
+
+    @extend_schema(
+        request=ApplicationFileInput,
+        responses={201: ApplicationDetailOutput, **error_responses(409)},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def files(self, request: Request, pk: str | None = None) -> Response:
         """Upload evidence for a claimed scenario or a declaration (multipart)."""
         application = self.get_object()
-        upload = request.FILES.get("file")
-        if upload is None:
-            message = _("Choose a file.")
-            raise DomainError(message, fields={"file": [message]})
+        data = ApplicationFileInput(data=request.data)
+        data.is_valid(raise_exception=True)
         services.application_file_add(
             actor=acting_user(request),
             application=application,
-            upload=upload,
-            scenario=object_body(request).get("scenario") or None,
-            declaration=object_body(request).get("declaration") or None,
+            upload=data.validated_data["file"],
+            scenario=data.validated_data.get("scenario") or None,
+            declaration=data.validated_data.get("declaration") or None,
         )
         return self._detail(application, status.HTTP_201_CREATED)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from certification import selectors, services
 from certification.models import Campaign, Tier
-from core.api import AsciiIntegerField, error_responses
+from core.api import AsciiIntegerField, InputSerializer, error_responses
 
 
 class CampaignOutput(serializers.ModelSerializer):
@@ -38,7 +38,7 @@ class CampaignOutput(serializers.ModelSerializer):
         return obj.opens_on <= timezone.localdate() <= obj.closes_on
 
 
-class CampaignInput(serializers.Serializer):
+class CampaignInput(InputSerializer):
     tier = serializers.ChoiceField(choices=Tier.choices)
     year = AsciiIntegerField(min_value=2020, max_value=2100)
     batch = AsciiIntegerField(min_value=1, max_value=12, default=1)
@@ -46,6 +46,11 @@ class CampaignInput(serializers.Serializer):
     closes_on = serializers.DateField(required=False)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("tier", str, required=False, enum=list(Tier.values))]
+    )
+)
 class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Campaigns (public information: which authority accepts which tier when)."""
 
@@ -58,7 +63,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=CampaignInput,
-        responses={201: CampaignOutput, **error_responses(400, 403, 409)},
+        responses={201: CampaignOutput, **error_responses(409)},
     )
     def create(self, request: Request) -> Response:
         data = CampaignInput(data=request.data)

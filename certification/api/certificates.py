@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
 from certification import selectors
-from certification.models import Certificate
+from certification.models import Certificate, Tier
 from core.api import int_param
 from core.rendering import CachedFieldsMixin, FastListSerializer
 
@@ -34,6 +35,15 @@ class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
         ]
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("tier", str, required=False, enum=list(Tier.values)),
+            OpenApiParameter("status", str, required=False, enum=list(Certificate.Status.values)),
+            OpenApiParameter("factory", int, required=False),
+        ]
+    )
+)
 class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Certificates in the caller's scope."""
 

@@ -64,7 +64,7 @@ def test_bad_first_factory_city_is_reported_at_the_nested_field(enterprise_user)
     body = registration(factory={"name": "x", "address": "y", "city": "000000"})
     response = client.post("/api/v1/enterprises/", body, format="json")
     assert response.status_code == 400
-    assert "city" in response.json()["fields"]["factory"]
+    assert "factory.city" in response.json()["fields"]
     assert not Enterprise.objects.exists()
 
 
@@ -183,13 +183,13 @@ def test_anonymous_gets_401_json(api_client):
 
 
 def test_token_authentication_carries_the_owner_scope(enterprise_user, api_client):
-    from rest_framework.authtoken.models import Token
+    from accounts.services import api_token_create
 
     mine = mf.FactoryFactory()
     mf.member_of(enterprise_user, mine.enterprise)
     mf.FactoryFactory()
-    token = Token.objects.create(user=enterprise_user)
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = api_token_create(user=enterprise_user, name="client")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     response = api_client.get("/api/v1/factories/")
     assert response.status_code == 200 and len(response.json()["results"]) == 1
 

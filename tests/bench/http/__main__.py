@@ -168,6 +168,7 @@ def portal_environment(config: Config, secret_key: str) -> dict[str, str]:
         "CSRF_COOKIE_SECURE": "0",
         "STATIC_MANIFEST": "0",
         "API_ANON_RATE": "1000000/second",
+        "API_USER_RATE": "1000000/second",
     }
 
 
@@ -207,12 +208,13 @@ def how_to_generate(database_url: str, reason: str) -> str:
 
 
 def prepare_principals() -> dict[str, str | None]:
-    """The API token of each principal, creating the national reviewer and the tokens if
-    needed (idempotent). The provincial official is the generated one of Jiangsu."""
+    """The API token of each principal, creating the national reviewer if needed. Tokens are
+    stored hashed, so each run creates a new one (and revokes the previous runs' ones). The
+    provincial official is the generated one of Jiangsu."""
     from django.contrib.auth.hashers import make_password
-    from rest_framework.authtoken.models import Token
 
-    from accounts.models import Role, User
+    from accounts.models import ApiToken, Role, User
+    from accounts.services import api_token_create
     from regions.models import Authority
 
     authority = (
@@ -240,9 +242,10 @@ def prepare_principals() -> dict[str, str | None]:
     official = User.objects.filter(username=PROVINCIAL_USERNAME).first()
     if official is None:
         raise BenchError(f"No user {PROVINCIAL_USERNAME}: is the generated data complete?")
+    principals = (("national", reviewer), ("provincial", official))
+    ApiToken.objects.filter(user__in=[user for _name, user in principals], name="bench").delete()
     tokens: dict[str, str | None] = {
-        name: Token.objects.get_or_create(user=user)[0].key
-        for name, user in (("national", reviewer), ("provincial", official))
+        name: api_token_create(user=user, name="bench")[1] for name, user in principals
     }
     tokens["anonymous"] = None
     return tokens

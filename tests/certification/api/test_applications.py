@@ -77,7 +77,6 @@ def test_create_and_fill_an_application(enterprise_user, applicant, media):
             [{"scenario": "S20", "description": "x"}, {"scenario": "S20", "description": "y"}],
             "claims[1].scenario",
         ),
-        ("claims", [{"scenario": "S20", "description": "x", "ai_share": 1.0}], "claims[0]"),
         (
             "indicators",
             [
@@ -122,6 +121,15 @@ def test_an_assessment_of_another_factory_is_refused(enterprise_user, applicant,
         format="json",
     )
     assert response.status_code == 400 and not Application.objects.filter(tier="advanced").exists()
+
+
+def test_a_client_sent_ai_share_in_a_claim_is_refused_as_an_unknown_field(enterprise_user, draft):
+    body = [{"scenario": "S20", "description": "x", "ai_share": 1.0}]
+    response = put(api_client_for(enterprise_user), draft, "claims", body)
+    assert response.status_code == 400
+    data = response.json()
+    assert data["code"] == "unknown_field" and list(data["fields"]) == ["claims[0].ai_share"]
+    assert not ScenarioClaim.objects.exists()
 
 
 def test_a_client_sent_ai_share_is_refused(enterprise_user, draft):

@@ -161,7 +161,9 @@ def test_member_applies_for_basic_step_by_step_and_is_certified(
 def test_claims_autosave_with_htmx(browser, draft):
     url = step_url(draft, "scenarios")
     page = browser.get(url).content.decode()
-    assert f'hx-post="{url}"' in page and "change[target.type!='file']" in page
+    # Saved on the "autosave" event that portal.js sends for a change of the form's own controls.
+    assert f'hx-post="{url}"' in page and 'hx-trigger="autosave delay:500ms"' in page
+    assert "data-autosave" in page
     response = browser.post(url, {"claimed": ["S20"], "desc-S20": "柔性产线"}, **HTMX)
     assert response.status_code == 200
     fragment = response.content.decode()
