@@ -505,7 +505,9 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return qs
 
     def get_object(self) -> Application:
-        return selectors.application_get_for(self.request.user, self.kwargs["pk"])
+        # The expert register needs the enterprise (conflicts of interest), nothing else.
+        related = ("factory__enterprise",) if self.action == "experts" else None
+        return selectors.application_get_for(self.request.user, self.kwargs["pk"], related=related)
 
     def get_serializer_class(self) -> Any:
         return ApplicationDetailOutput if self.action == "retrieve" else ApplicationOutput
