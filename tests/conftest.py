@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
@@ -80,6 +81,15 @@ def _fresh_reference_cache():
     refcache.clear()
     yield
     refcache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test keys the shared cache under its own prefix: throttle counters and other cached
+    values of one test (or of another test process on the same Redis) never reach another."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
 
 
 @pytest.fixture(autouse=True)
