@@ -4,7 +4,7 @@ from django.contrib.auth.forms import AdminUserCreationForm as BaseUserCreationF
 from django.contrib.auth.forms import UserChangeForm as BaseUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, JoinRequest, User
 from accounts.services import user_role_authority_problem
 
 
@@ -38,13 +38,14 @@ class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = ("username", "get_full_name", "role", "authority", "is_active", "is_staff")
-    list_filter = ("role", "authority__level", "is_active", "is_staff")
+    list_filter = ("role", "authority__level", "is_active", "awaiting_verification", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "authority__name_zh")
     list_select_related = ("authority",)
     autocomplete_fields = ("authority",)
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "authority", "phone")}),
+        (_("Sign-up"), {"fields": ("awaiting_verification", "language")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -61,6 +62,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ("name", "user__username", "prefix")
     list_select_related = ("user",)
     readonly_fields = ("user", "name", "prefix", "created_at", "expires_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(JoinRequest)
+class JoinRequestAdmin(admin.ModelAdmin):
+    """Requests are read here; the enterprise's administrators decide them in the portal
+    (accounts.services.join_request_approve / join_request_reject)."""
+
+    list_display = ("user", "enterprise", "status", "created_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("user__username", "enterprise__name", "enterprise__uscc")
+    list_select_related = ("user", "enterprise", "decided_by")
+    readonly_fields = (
+        "user",
+        "enterprise",
+        "message",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]

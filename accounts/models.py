@@ -49,6 +49,19 @@ class User(AbstractUser):
         help_text=_("For officials and reviewers: the authority they act for."),
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("The language of the user's emails (the one they signed up in)."),
+    )
+    awaiting_verification = models.BooleanField(
+        _("awaiting email verification"),
+        default=False,
+        help_text=_(
+            "Signed up and not yet verified: following the emailed link activates the account."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -127,3 +140,56 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class JoinRequest(models.Model):
+    """An enterprise user asks to become a member of an enterprise; one of its administrators
+    approves (the membership is made) or rejects it with a reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("user")
+    )
+    enterprise = models.ForeignKey(
+        "factories.Enterprise",
+        on_delete=models.CASCADE,
+        related_name="join_requests",
+        verbose_name=_("enterprise"),
+    )
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("join request")
+        verbose_name_plural = _("join requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "enterprise"],
+                condition=models.Q(status="pending"),
+                name="join_request_one_pending",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["enterprise", "status"], name="join_request_enterprise_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.enterprise_id} ({self.status})"

@@ -12,7 +12,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import ApiToken, Notification, Role, ScopeLevel, User
+from accounts.models import ApiToken, JoinRequest, Notification, Role, ScopeLevel, User
+from factories.models import Enterprise, Membership
+from regions.models import Authority
 
 AnyUser = User | AnonymousUser
 
@@ -87,6 +89,12 @@ def next_steps_for(user: User) -> list[NextStep]:
         steps.append(
             NextStep(_("Register an enterprise and its first factory"), "enterprise-register")
         )
+        steps.append(
+            NextStep(_("Ask to join an enterprise already registered"), "join-request-create")
+        )
+        steps.append(
+            NextStep(_("Join requests: yours and those for you to decide"), "join-requests")
+        )
         steps.append(NextStep(_("See your enterprises and factories"), "enterprise-list"))
         steps.append(NextStep(_("Do your annual self-assessment"), "assessment-list"))
         steps.append(NextStep(_("Apply for a tier"), "application-list"))
@@ -107,6 +115,8 @@ def next_steps_for(user: User) -> list[NextStep]:
             steps.append(NextStep(_("Review self-declared basic factories"), "basic-filings"))
         if user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER):
             steps.append(NextStep(_("Campaigns"), "campaign-list"))
+        if user.role == Role.PROVINCIAL_OFFICIAL:
+            steps.append(NextStep(_("Accounts of your cities' officials"), "official-list"))
     if user.is_staff:
         steps.append(NextStep(_("Open the administration site"), "admin:index"))
     steps.append(NextStep(_("Change your password"), "password_change"))
@@ -127,3 +137,124 @@ def unread_notification_count(user: AnyUser) -> int:
 def api_token_list_for(user: User) -> QuerySet[ApiToken]:
     """The user's own API tokens, newest first (expired ones too, until revoked)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+# --- Join requests ---------------------------------------------------------------------------
+
+
+def enterprise_administrators(enterprise: Enterprise) -> QuerySet[User]:
+    """The members who decide who else may join the enterprise."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__enterprise=enterprise,
+        memberships__role=Membership.Role.ADMIN,
+    ).order_by("pk")
+
+
+def _administers(user: AnyUser, enterprise_id: int) -> bool:
+    return (
+        isinstance(user, User)
+        and Membership.objects.filter(
+            user=user, enterprise_id=enterprise_id, role=Membership.Role.ADMIN
+        ).exists()
+    )
+
+
+def join_request_visible(user: AnyUser, join_request: JoinRequest) -> bool:
+    """The requester and the enterprise's administrators see a request; nobody else."""
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return join_request.user_id == user.pk or _administers(user, join_request.enterprise_id)
+
+
+def join_request_can_decide(user: AnyUser, join_request: JoinRequest) -> Decision:
+    if not isinstance(user, User) or not user.is_active:
+        return Decision(False, _("Please sign in."))
+    if not _administers(user, join_request.enterprise_id):
+        return Decision(
+            False, _("Only the enterprise's administrators can decide on join requests.")
+        )
+    if join_request.status != JoinRequest.Status.PENDING:
+        return Decision(False, _("This request has already been decided."))
+    return Decision(True)
+
+
+def join_request_get_for(user: AnyUser, pk: int) -> JoinRequest:
+    """One request the user may see; any other answers not found."""
+    from core.errors import NotFound
+
+    found = (
+        JoinRequest.objects.select_related("user", "enterprise", "decided_by").filter(pk=pk).first()
+        if 0 < pk < 2**63
+        else None
+    )
+    if found is None or not join_request_visible(user, found):
+        raise NotFound(_("No such join request."))
+    return found
+
+
+def join_requests_made_by(user: User) -> QuerySet[JoinRequest]:
+    return JoinRequest.objects.filter(user=user).select_related("enterprise", "decided_by")
+
+
+def join_requests_to_decide_for(user: User) -> QuerySet[JoinRequest]:
+    """Pending requests to join the enterprises the user administers, oldest first."""
+    administered = Membership.objects.filter(user=user, role=Membership.Role.ADMIN).values(
+        "enterprise_id"
+    )
+    return (
+        JoinRequest.objects.filter(
+            enterprise_id__in=administered, status=JoinRequest.Status.PENDING
+        )
+        .select_related("user", "enterprise")
+        .order_by("created_at", "pk")
+    )
+
+
+# --- Officials' accounts made by a province --------------------------------------------------
+
+
+def city_officials_manager_decision(user: AnyUser) -> Decision:
+    """May this user manage the accounts of city officials (of their own province)?"""
+    if (
+        isinstance(user, User)
+        and user.is_active
+        and user.role == Role.PROVINCIAL_OFFICIAL
+        and user.authority is not None
+        and user.authority.level == Authority.Level.PROVINCE
+    ):
+        return Decision(True)
+    return Decision(False, _("Only provincial officials manage their cities' officials."))
+
+
+def city_authorities_for(user: User) -> QuerySet[Authority]:
+    """The city bureaus of the user's province (none unless they manage city officials)."""
+    if not city_officials_manager_decision(user):
+        return Authority.objects.none()
+    assert user.authority is not None
+    return Authority.objects.filter(
+        level=Authority.Level.CITY, province_id=user.authority.province_id
+    ).order_by("code")
+
+
+def city_official_list_for(user: User) -> QuerySet[User]:
+    """The city officials of the user's province."""
+    return (
+        User.objects.filter(role=Role.CITY_OFFICIAL, authority__in=city_authorities_for(user))
+        .select_related("authority")
+        .order_by("authority__code", "username")
+    )
+
+
+def city_official_can_create(user: AnyUser, authority: Authority) -> Decision:
+    decision = city_officials_manager_decision(user)
+    if not decision:
+        return decision
+    assert isinstance(user, User) and user.authority is not None
+    if authority.level != Authority.Level.CITY or (
+        authority.province_id != user.authority.province_id
+    ):
+        return Decision(
+            False, _("You can create accounts only for the city bureaus of your province.")
+        )
+    return Decision(True)

@@ -202,6 +202,14 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Accounts by email: a sign-up's verification link works for this many days, a password reset
+# (or set-password) link for PASSWORD_RESET_TIMEOUT seconds; both are single-use. Pages that
+# email an address anyone can type (sign-up, resend, password reset) are limited per address
+# (ACCOUNT_EMAIL_RATE) and sign-ups per client address (SIGNUP_CLIENT_RATE).
+SIGNUP_VERIFICATION_DAYS = env.int("SIGNUP_VERIFICATION_DAYS", default=3)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 24 * 3600)
+ACCOUNT_EMAIL_RATE = env.str("ACCOUNT_EMAIL_RATE", default="5/hour")
+SIGNUP_CLIENT_RATE = env.str("SIGNUP_CLIENT_RATE", default="20/hour")
 
 # Celery: with REDIS_URL set, tasks go to Redis and a worker runs them. Without it (the embedded
 # default), tasks run in-process, eagerly, so the demo needs no broker.

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -36,17 +38,22 @@ def enterprise_register(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Only enterprise users can register an enterprise."))
         return redirect("home")
     form = EnterpriseRegisterForm(request.POST or None)
+    join_url = None
     if request.method == "POST" and form.is_valid():
         try:
             enterprise = services.enterprise_register(
                 actor=acting_user(request), **form.cleaned_data
             )
         except DomainError as exc:
+            if exc.code == "duplicate_uscc":  # offer to join the enterprise that has the code
+                query = urlencode({"uscc": form.cleaned_data["uscc"]})
+                join_url = f"{reverse('join-request-create')}?{query}"
             form_add_domain_error(form, exc)
         else:
             messages.success(request, _("The enterprise and its first factory are registered."))
             return redirect("enterprise-detail", pk=enterprise.pk)
-    return render(request, "factories/enterprise_register.html", {"form": form})
+    context = {"form": form, "join_url": join_url}
+    return render(request, "factories/enterprise_register.html", context)
 
 
 @login_required

@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.services import user_create
+from accounts.models import JoinRequest, Role, User
+from accounts.services import join_request_create, user_create
 from assessments.models import Assessment
 from assessments.selectors import model_spec_for
 from assessments.services import (
@@ -460,3 +460,15 @@ class Command(BaseCommand):
         self._seed_experts(users)
 
         self._seed_certification(users)
+        self._seed_join_request(users)
+
+    def _seed_join_request(self, users: dict[str, User]) -> None:
+        """One pending request to join an enterprise, for its administrator (ent_suzhou)."""
+        nanjing = Enterprise.objects.get(uscc=demo_uscc("91320105MA1YB3C7D"))
+        if not JoinRequest.objects.filter(user=users["ent_hangzhou"], enterprise=nanjing).exists():
+            join_request_create(
+                actor=users["ent_hangzhou"],
+                uscc=nanjing.uscc,
+                message="李经理，负责南京精工的数控系统采购与产线对接。",
+                site_url="http://127.0.0.1:8000",
+            )
