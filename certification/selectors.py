@@ -8,12 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import (
     CharField,
     Count,
     Exists,
+    ForeignKey,
     IntegerField,
     OuterRef,
     Q,
@@ -74,6 +75,12 @@ def tier_edition_current() -> TierConditionsEdition:
     if edition is None:
         raise NotFound(_("No tier conditions are loaded."))
     return edition
+
+
+def tier_edition_get(pk: int) -> TierConditionsEdition:
+    """A tier conditions edition by id, cached like the current one (an edition's conditions
+    and validity do not change once it is published; a draft's changes reset the cache)."""
+    return refcache.cached(("tier-edition", pk), lambda: TierConditionsEdition.objects.get(pk=pk))
 
 
 def tier_conditions(edition: TierConditionsEdition | int) -> list[TierCondition]:
@@ -355,10 +362,17 @@ def applications_facts(
 ) -> dict[int, rules.ApplicationFacts]:
     """The facts of many applications for the full check, in a fixed number of queries however
     many there are (the sweep checks a batch at once). ``on``: each application's check date.
-    The applications come with ``factory``, ``campaign``, ``tier_edition`` and ``assessment``."""
+    The applications need only their own columns: the campaigns and assessments they name are
+    read here, once each, unless already loaded, and the editions come from the reference
+    cache."""
     ids = [a.pk for a in applications]
     factory_ids = {a.factory_id for a in applications}
-    assessment_ids = {a.assessment_id for a in applications if a.assessment_id}
+    campaigns = _related(applications, "campaign", Campaign.objects.select_related("authority"))
+    assessments = _related(
+        applications,
+        "assessment",
+        Assessment.objects.only("pk", "status", "submitted_at", "maturity_level"),
+    )
 
     claims: dict[int, list[rules.Claim]] = defaultdict(list)
     for app_id, code, stage, ai in (
@@ -394,14 +408,20 @@ def applications_facts(
         open_apps[factory_id].append((app_id, tier))
     decided: dict[int, set[int]] = defaultdict(set)
     for assessment_id, app_id in Application.objects.filter(
-        assessment_id__in=assessment_ids, status__in=Application.DECIDED_STATUSES
+        assessment_id__in=assessments, status__in=Application.DECIDED_STATUSES
     ).values_list("assessment_id", "pk"):
         decided[assessment_id].add(app_id)
 
+    # Shared by the applications of a batch: a handful of campaigns, editions and tiers.
+    campaign_facts_of = {pk: campaign_facts(c) for pk, c in campaigns.items()}
+    tier_rules: dict[tuple[int, str], rules.TierRule] = {}
     facts = {}
     for application in applications:
-        edition = application.tier_edition
-        assessment = application.assessment
+        edition = tier_edition_get(application.tier_edition_id)
+        rule_key = (edition.pk, application.tier)
+        if rule_key not in tier_rules:
+            tier_rules[rule_key] = tier_rule(edition, application.tier)
+        assessment = assessments.get(application.assessment_id)  # type: ignore[arg-type]
         if assessment is not None and assessment.status == Assessment.Status.SUBMITTED:
             used = bool(decided[assessment.pk] - {application.pk})
             assessment.used_by_decided_application = used  # type: ignore[attr-defined]
@@ -413,19 +433,39 @@ def applications_facts(
             ),
         )
         day = on[application.pk]
+        campaign = campaigns.get(application.campaign_id)  # type: ignore[arg-type]
         facts[application.pk] = rules.ApplicationFacts(
-            rule=tier_rule(edition, application.tier),
+            rule=tier_rules[rule_key],
             snapshot=snapshot,
             assessment=assessment_facts(assessment, edition=edition),
-            campaign=campaign_facts(application.campaign),
+            campaign=campaign_facts_of.get(application.campaign_id),  # type: ignore[arg-type]
             claims=tuple(claims[application.pk]),
             affirmed_declarations=frozenset(affirmed[application.pk]),
             required_declarations=DECLARATION_LABELS,
             stages=stage_names(edition),
             submitted_on=day,
-            year=application.campaign.year if application.campaign else day.year,
+            year=campaign.year if campaign else day.year,
         )
     return facts
+
+
+def _related(applications: Sequence[Application], name: str, queryset: QuerySet) -> dict:
+    """The ``name`` objects the applications point to, by primary key: those already loaded
+    on an application as they are, the others in one query."""
+    field = cast(ForeignKey, Application._meta.get_field(name))
+    found: dict[Any, Any] = {}
+    missing = set()
+    for application in applications:
+        pk = getattr(application, field.attname)
+        if pk is None:
+            continue
+        if field.is_cached(application):
+            found[pk] = getattr(application, name)
+        else:
+            missing.add(pk)
+    if missing:
+        found.update(queryset.in_bulk(missing))
+    return found
 
 
 def factory_eligibility(factory: Factory, tier: str, today: date) -> list[rules.RuleResult]:

@@ -3,7 +3,12 @@ and revoking. Every status change goes through ``certificate_transition``."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +20,7 @@ from certification.workflow.engine import (
     TransitionContext,
     application_transition,
     certificate_transition,
+    certificates_issued,
 )
 from certification.workflow.policies import tier_condition
 from core.errors import DomainError
@@ -26,85 +32,156 @@ def certifying_authority(application: Application) -> Authority:
     """The industry and IT authority at the tier's certifying level where the application was
     made (its city bureau, its provincial department, or MIIT): an application stays with the
     authorities that handle it when the factory moves."""
-    level = tier_condition(application).certifying_level
-    where: dict[str, str] = {}
-    if level == Authority.Level.CITY:
-        where = {"city_id": application.city_id}
-    elif level == Authority.Level.PROVINCE:
-        where = {"province_id": application.province_id}
-    authority = (
-        Authority.objects.filter(level=level, kind=Authority.Kind.INDUSTRY_IT, **where)
-        .order_by("code")
-        .first()
+    return certifying_authorities([application])[application.pk]
+
+
+def certifying_authorities(applications: Sequence[Application]) -> dict[int, Authority]:
+    """``certifying_authority`` of many applications, in one query."""
+    wanted: dict[int, tuple[str, str, str]] = {}
+    for application in applications:
+        wanted[application.pk] = _authority_key(
+            tier_condition(application).certifying_level, application
+        )
+    where = Q(
+        *(
+            Q(
+                level=level,
+                **({"city_id": city} if city else {}),
+                **({"province_id": province} if province else {}),
+            )
+            for level, city, province in set(wanted.values())
+        ),
+        _connector=Q.OR,
     )
-    if authority is None:
+    found: dict[tuple[str, str, str], Authority] = {}
+    for authority in Authority.objects.filter(where, kind=Authority.Kind.INDUSTRY_IT).order_by(
+        "code"
+    ):
+        found.setdefault(_authority_key(authority.level, authority), authority)
+    if any(key not in found for key in wanted.values()):
         raise DomainError(
             _("No industry and IT authority is on record to certify this factory."),
             code=ErrorCode.NO_AUTHORITY,
         )
-    return authority
+    return {pk: found[key] for pk, key in wanted.items()}
+
+
+def _authority_key(level: str, located: Application | Authority) -> tuple[str, str, str]:
+    """(level, city, province): the region an authority of ``level`` answers for."""
+    return (
+        level,
+        (located.city_id or "") if level == Authority.Level.CITY else "",
+        (located.province_id or "") if level == Authority.Level.PROVINCE else "",
+    )
 
 
 def certificate_number_next(*, tier: str, year: int, authority: Authority, prefix: str) -> str:
     """Take the next number of the (tier, year, authority) sequence, locked until commit:
     ``<prefix>-<year>-<region code>-<n:05d>``."""
-    CertificateSequence.objects.get_or_create(tier=tier, year=year, authority=authority)
-    sequence = CertificateSequence.objects.select_for_update().get(
-        tier=tier, year=year, authority=authority
-    )
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
+    (number,) = certificate_numbers_take({(tier, year, authority.pk): 1})[
+        (tier, year, authority.pk)
+    ]
+    return certificate_number_format(prefix, year, authority, number)
+
+
+def certificate_number_format(prefix: str, year: int, authority: Authority, number: int) -> str:
     region = authority.city_id or authority.province_id or "00"
-    return f"{prefix}-{year}-{region}-{sequence.last_number:05d}"
+    return f"{prefix}-{year}-{region}-{number:05d}"
+
+
+def certificate_numbers_take(counts: Mapping[tuple[str, int, int], int]) -> dict[Any, list[int]]:
+    """Take ``counts[(tier, year, authority id)]`` numbers of each sequence, in three
+    statements however many sequences: the missing ones are created, all are locked in id order
+    (two workers never wait on each other crosswise) until commit, and moved on."""
+    CertificateSequence.objects.bulk_create(
+        [CertificateSequence(tier=t, year=y, authority_id=a) for t, y, a in counts],
+        ignore_conflicts=True,
+    )
+    sequences = list(
+        CertificateSequence.objects.select_for_update()
+        .filter(Q(*(Q(tier=t, year=y, authority_id=a) for t, y, a in counts), _connector=Q.OR))
+        .order_by("pk")
+    )
+    taken: dict[Any, list[int]] = {}
+    for sequence in sequences:
+        key = (sequence.tier, sequence.year, sequence.authority_id)
+        first = sequence.last_number + 1
+        sequence.last_number += counts[key]
+        taken[key] = list(range(first, sequence.last_number + 1))
+    CertificateSequence.objects.bulk_update(sequences, ["last_number"])
+    return taken
 
 
 def certificates_supersede(*, factory: Factory, tier: str) -> None:
     """A new certificate replaces the factory's current one of the same tier."""
+    certificates_supersede_many({(factory.pk, tier)})
+
+
+def certificates_supersede_many(pairs: set[tuple[int, str]]) -> None:
     current = Certificate.objects.select_for_update().filter(
-        factory=factory,
-        tier=tier,
+        factory_id__in={factory_id for factory_id, _tier in pairs},
         status__in=[Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED],
     )
     for certificate in current:
-        certificate_transition(
-            certificate=certificate, action=CertificateAction.SUPERSEDE, actor=None
-        )
+        if (certificate.factory_id, certificate.tier) in pairs:
+            certificate_transition(
+                certificate=certificate, action=CertificateAction.SUPERSEDE, actor=None
+            )
 
 
 def certificate_issue(
     *, application: Application, actor: User | None, self_declared: bool
 ) -> Certificate:
     """Issue the application's certificate (replacing the factory's current one of the tier)."""
-    authority = certifying_authority(application)
+    return certificates_issue([application], actor=actor, self_declared=self_declared)[0]
+
+
+def certificates_issue(
+    applications: Sequence[Application], *, actor: User | None, self_declared: bool
+) -> list[Certificate]:
+    """Issue each application's certificate, in a fixed number of statements however many."""
+    authorities = certifying_authorities(applications)
     today = timezone.localdate()
-    certificates_supersede(factory=application.factory, tier=application.tier)
-    certificate = Certificate(
-        number=certificate_number_next(
-            tier=application.tier,
-            year=today.year,
-            authority=authority,
-            prefix=tier_condition(application).certificate_prefix,
-        ),
-        tier=application.tier,
-        factory=application.factory,
-        application=application,
-        # Where the application was handled, like the application itself.
-        province_id=application.province_id,
-        city_id=application.city_id,
-        authority=authority,
-        self_declared=self_declared,
-        issued_on=today,
-    )
-    return certificate_transition(
-        certificate=certificate, action=CertificateAction.ISSUE, actor=actor
-    )
+    certificates_supersede_many({(a.factory_id, a.tier) for a in applications})
+    counts: dict[tuple[str, int, int], int] = defaultdict(int)
+    for application in applications:
+        counts[(application.tier, today.year, authorities[application.pk].pk)] += 1
+    numbers = certificate_numbers_take(counts)
+    certificates = []
+    for application in applications:
+        authority = authorities[application.pk]
+        number = numbers[(application.tier, today.year, authority.pk)].pop(0)
+        certificates.append(
+            Certificate(
+                number=certificate_number_format(
+                    tier_condition(application).certificate_prefix, today.year, authority, number
+                ),
+                tier=application.tier,
+                factory_id=application.factory_id,
+                application=application,
+                # Where the application was handled, like the application itself.
+                province_id=application.province_id,
+                city_id=application.city_id,
+                authority=authority,
+                self_declared=self_declared,
+                issued_on=today,
+            )
+        )
+    return certificates_issued(certificates, actor=actor)
 
 
 def effect_self_declare(context: TransitionContext) -> None:
     """A basic application that passed its checks becomes a self-declared certificate, filed
     with the city bureau of the factory's city."""
-    certificate = certificate_issue(application=context.application, actor=None, self_declared=True)
-    context.extra["certificate"] = certificate.number
+    effects_self_declare([context])
+
+
+def effects_self_declare(contexts: Sequence[TransitionContext]) -> None:
+    issued = certificates_issue(
+        [context.application for context in contexts], actor=None, self_declared=True
+    )
+    for context, certificate in zip(contexts, issued, strict=True):
+        context.extra["certificate"] = certificate.number
 
 
 def effect_issue(context: TransitionContext) -> None:

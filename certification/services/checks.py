@@ -23,6 +23,7 @@ from certification.workflow.engine import (
     application_transition,
     application_transitions_by_system,
 )
+from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,11 @@ def effect_record_failed_rules(context: TransitionContext) -> None:
     context.extra["failed_rules"] = list(context.data.get("failed_rules", []))
 
 
+def effects_record_failed_rules(contexts: Sequence[TransitionContext]) -> None:
+    for context in contexts:
+        effect_record_failed_rules(context)
+
+
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
     return application_transition(
@@ -61,23 +67,35 @@ def application_run_checks(*, application_id: int, submission: int) -> list[Chec
     """Run every rule for one submission and store each result. Idempotent: a submission
     already checked, superseded, no longer submitted or being checked by another worker is left
     alone (nothing is returned)."""
-    return applications_run_checks(pairs=[(application_id, submission)]).get(application_id, [])
+    if not applications_run_checks(pairs=[(application_id, submission)]):
+        return []
+    return list(CheckResult.objects.filter(application_id=application_id, submission=submission))
+
+
+# What the checks, the transitions and their effects read of a locked application.
+SWEEP_COLUMNS = (
+    *("pk", "status", "workflow", "resume_state", "decided_at", "tier", "tier_edition_id"),
+    *("submission", "submitted_at", "factory_id", "province_id", "city_id", "campaign_id"),
+    "assessment_id",
+)
 
 
 @transaction.atomic
-def applications_run_checks(*, pairs: Sequence[tuple[int, int]]) -> dict[int, list[CheckResult]]:
+def applications_run_checks(
+    *, pairs: Sequence[tuple[int, int]]
+) -> dict[int, list[rules.RuleResult]]:
     """Check many (application, submission) pairs at once: their facts are read for the whole
     batch in a fixed number of queries, the pure rules run per application, and the results, the
     applications and their audit events are written in bulk. Idempotent per submission, as for
-    one; rows another worker holds are skipped, not waited for."""
+    one; rows another worker holds are skipped, not waited for. Returns each checked
+    application's results."""
     wanted = dict(pairs)
     has_results = CheckResult.objects.filter(
         application=OuterRef("pk"), submission=OuterRef("submission")
     )
     candidates = (
         Application.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("factory", "campaign__authority", "tier_edition", "assessment")
-        .defer("assessment__result")
+        .only(*SWEEP_COLUMNS)
         .filter(pk__in=wanted, status=Application.Status.SUBMITTED)
         .filter(~Exists(has_results))
         .order_by("pk")
@@ -106,25 +124,20 @@ def applications_run_checks(*, pairs: Sequence[tuple[int, int]]) -> dict[int, li
             pk: Action.CHECKS_FAIL if codes else Action.CHECKS_PASS for pk, codes in failed.items()
         },
         data={pk: {"failed_rules": codes} for pk, codes in failed.items()},
+        also={"checked_at": timezone.now()},
     )
     checked = [a for a in current if a.pk in moved]
-    stored = CheckResult.objects.bulk_create(
-        CheckResult(
-            application=application,
-            submission=application.submission,
-            rule=result.rule,
-            passed=result.passed,
-            message_zh=result.message_zh,
-            message_en=result.message_en,
-        )
-        for application in checked
-        for result in outcomes[application.pk]
+    insert_rows(
+        CheckResult,
+        ("application_id", "submission", "rule", "passed", "message_zh", "message_en"),
+        (
+            (a.pk, a.submission, r.rule, r.passed, r.message_zh, r.message_en)
+            for a in checked
+            for r in outcomes[a.pk]
+        ),
+        returning=False,
     )
-    Application.objects.filter(pk__in=[a.pk for a in checked]).update(checked_at=timezone.now())
-    results: dict[int, list[CheckResult]] = {}
-    for result in stored:
-        results.setdefault(result.application_id, []).append(result)
-    return results
+    return {a.pk: outcomes[a.pk] for a in checked}
 
 
 def applications_check_unchecked(

@@ -39,6 +39,7 @@ from certification.workflow.policies import (
     policy_roles,
 )
 from certification.workflow.states import DECIDED_STATES, STATES
+from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
 
@@ -201,98 +202,148 @@ def application_transition(
     return locked
 
 
-# Effects that only record facts in the audit event's extra data: a transition whose effects
-# are all here can be fired on many applications at once.
-BATCH_SAFE_EFFECTS = frozenset({"certification.services.checks.effect_record_failed_rules"})
+# Effects with a batch form: a function given the contexts of every application of a batch
+# that runs the effect, doing for all of them in a few statements what the effect does for one.
+# A chain of transitions whose effects all have one is fired on a whole batch at once.
+BATCH_EFFECTS: Mapping[str, str] = {
+    "certification.services.checks.effect_record_failed_rules": (
+        "certification.services.checks.effects_record_failed_rules"
+    ),
+    "certification.services.certificates.effect_self_declare": (
+        "certification.services.certificates.effects_self_declare"
+    ),
+}
 
 
-@transaction.atomic
+def _batchable(application: Application, action: str) -> bool:
+    """Do the action and the actions it chains to have only effects with a batch form?"""
+    seen: set[str] = set()
+    while action and action not in seen:
+        seen.add(action)
+        transition = _transition(application, action)
+        if not set(transition.effects) <= BATCH_EFFECTS.keys():
+            return False
+        action = transition.then or ""
+    return True
+
+
 def application_transitions_by_system(
     applications: Sequence[Application],
     *,
     actions: Mapping[int, str],
     data: Mapping[int, Mapping[str, Any]],
+    also: Mapping[str, Any] | None = None,
 ) -> set[int]:
-    """Fire a system action on each of many applications, already locked by the caller, as the
-    portal itself: the applications are written in one statement and their audit events in
-    another. Transitions whose effects do more than record (or that chain to another action)
-    go through ``application_transition`` one by one, each in a savepoint: one that fails is
-    logged and left as it was, and the others go on. Returns the ids of those that moved."""
+    """Fire a system action (and the actions it chains to) on each of many applications,
+    already locked by the caller, as the portal itself. Where every effect of the chain has a
+    batch form, the whole batch is moved at once: the effects run per kind for all, the
+    applications are written in one statement per resulting state (with ``also``, columns set
+    on every one that moved) and their audit events in one. Should that fail, and for chains
+    with other effects, the transitions are fired one by one through
+    ``application_transition``, each in a savepoint: one that fails is logged and left as it
+    was, and the others go on. Returns the ids of those that moved."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("the applications must be locked in the caller's transaction")
+    batch = [a for a in applications if _batchable(a, actions[a.pk])]
+    batched = {a.pk for a in batch}
+    single = [a for a in applications if a.pk not in batched]
     moved: set[int] = set()
-    batch: list[tuple[Application, Transition, TransitionContext]] = []
-    for application in applications:
-        action = actions[application.pk]
-        transition = _transition(application, action)
-        if transition.then or not set(transition.effects) <= BATCH_SAFE_EFFECTS:
-            try:
-                with transaction.atomic():
-                    application_transition(
-                        application=application,
-                        action=action,
-                        actor=None,
-                        data=data[application.pk],
-                    )
-            except Exception:
-                logger.exception("%s failed for application %s", action, application.pk)
-            else:
-                moved.add(application.pk)
-            continue
-        check = action_check(None, application, action, transition)
-        if not check:
-            raise check.refusal()
-        resume_at = application.resume_state if transition.resumes else ""
-        context = TransitionContext(
-            application=application,
-            action=action,
-            transition=transition,
-            actor=None,
-            reason="",
-            data=data[application.pk],
-            from_state=application.status,
-            target=resume_at or transition.target or application.status,
-        )
-        if resume_at:
-            context.extra["resumed_at"] = resume_at
-            application.resume_state = ""
-        for effect in transition.effects:
-            import_string(effect)(context)
-        batch.append((application, transition, context))
-    if not batch:
-        return moved
-    # One UPDATE per kind of change (a handful: the target states), not one per application.
+    if batch:
+        try:
+            with transaction.atomic():
+                moved |= _transitions_in_batch(batch, actions=actions, data=data, also=also)
+        except Exception:
+            logger.exception("a batch of %s transitions failed; firing them one by one", len(batch))
+            single = list(applications)
+    for application in single:
+        try:
+            with transaction.atomic():
+                application_transition(
+                    application=application.pk,
+                    action=actions[application.pk],
+                    actor=None,
+                    data=data[application.pk],
+                )
+                if also:
+                    Application.objects.filter(pk=application.pk).update(**also)
+        except Exception:
+            logger.exception(
+                "%s failed for application %s", actions[application.pk], application.pk
+            )
+        else:
+            moved.add(application.pk)
+    return moved
+
+
+def _transitions_in_batch(
+    applications: Sequence[Application],
+    *,
+    actions: Mapping[int, str],
+    data: Mapping[int, Mapping[str, Any]],
+    also: Mapping[str, Any] | None,
+) -> set[int]:
+    fired: list[tuple[Application, Transition, TransitionContext]] = []
+    resumed: set[int] = set()
+    before = {a.pk: (a.status, a.decided_at) for a in applications}
+    pending = [(a, actions[a.pk], data[a.pk]) for a in applications]
+    while pending:
+        step = []
+        for application, action, payload in pending:
+            transition = _transition(application, action)
+            check = action_check(None, application, action, transition)
+            if not check:
+                raise check.refusal()
+            resume_at = application.resume_state if transition.resumes else ""
+            context = TransitionContext(
+                application=application,
+                action=action,
+                transition=transition,
+                actor=None,
+                reason="",
+                data=payload,
+                from_state=application.status,
+                target=resume_at or transition.target or application.status,
+            )
+            if resume_at:
+                context.extra["resumed_at"] = resume_at
+                resumed.add(application.pk)
+            step.append(context)
+        by_effect: dict[str, list[TransitionContext]] = defaultdict(list)
+        for context in step:
+            for effect in context.transition.effects:
+                by_effect[effect].append(context)
+        for effect, contexts in by_effect.items():
+            import_string(BATCH_EFFECTS[effect])(contexts)
+        for context in step:
+            context.application.status = context.target
+            fired.append((context.application, context.transition, context))
+        pending = [(c.application, c.transition.then, {}) for c in step if c.transition.then]
+    # One UPDATE per kind of change (a handful: the resulting states), not one per application.
     now = timezone.now()
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
-    for application, _unused, context in batch:
-        changes: dict[str, Any] = {"updated_at": now}
-        if context.target != application.status:
-            changes.update(status=context.target, state_changed_at=now)
-        if context.target in DECIDED_STATES and application.decided_at is None:
+    for application in applications:
+        status, decided_at = before[application.pk]
+        changes: dict[str, Any] = {"updated_at": now, **(also or {})}
+        if application.status != status:
+            changes.update(status=application.status, state_changed_at=now)
+        if application.status in DECIDED_STATES and decided_at is None:
             changes["decided_at"] = now
-        if "resumed_at" in context.extra:
+        if application.pk in resumed:
             changes["resume_state"] = ""
         for name, value in changes.items():
             setattr(application, name, value)
         groups[tuple(sorted(changes.items()))].append(application.pk)
     for changes_key, pks in groups.items():
         Application.objects.filter(pk__in=pks).update(**dict(changes_key))
-    events = AuditEvent.objects.bulk_create(
-        AuditEvent(
-            application=application,
-            actor=None,
-            acting_authority=None,
-            event_type=transition.event_type,
-            from_status=context.from_state,
-            to_status=application.status,
-            reason="",
-            extra_data=dict(context.extra),
-        )
-        for application, transition, context in batch
+    events = insert_rows(
+        AuditEvent,
+        ("application_id", "event_type", "from_status", "to_status", "extra_data"),
+        ((a.pk, t.event_type, c.from_state, c.target, dict(c.extra)) for a, t, c in fired),
     )
-    for event, (application, transition, _context) in zip(events, batch, strict=True):
-        moved.add(application.pk)
+    for event_id, (_application, transition, _context) in zip(events, fired, strict=True):
         if transition.notify:
-            task_queue_on_commit("certification.notify_application_event", event.pk)
-    return moved
+            task_queue_on_commit("certification.notify_application_event", event_id)
+    return {a.pk for a in applications}
 
 
 def event_record(
@@ -347,6 +398,34 @@ def available_actions_for(user: AnyUser, application: Application) -> list[Actio
 
 def actions_allowed(user: AnyUser, application: Application) -> set[str]:
     return {option.action for option in available_actions_for(user, application) if option.allowed}
+
+
+def certificates_issued(
+    certificates: Sequence[Certificate], *, actor: User | None
+) -> list[Certificate]:
+    """Issue new certificates (the first step of their table): written in one statement and
+    audited in another, however many."""
+    transition = CERTIFICATE_TRANSITIONS["issue"]
+    now = timezone.now()
+    for certificate in certificates:
+        certificate.status = transition.target
+        certificate.status_changed_at = now
+    created = Certificate.objects.bulk_create(certificates)
+    insert_rows(
+        AuditEvent,
+        ("certificate_id", "actor_id", "acting_authority_id", "event_type", "to_status"),
+        (
+            (
+                certificate.pk,
+                actor.pk if actor is not None else None,
+                actor.authority_id if actor is not None else None,
+                transition.event_type,
+                certificate.status,
+            )
+            for certificate in created
+        ),
+    )
+    return created
 
 
 @transaction.atomic

@@ -67,11 +67,9 @@ def tier_condition(application: Application) -> TierCondition:
     """The tier's conditions in the application's edition (cached on the instance)."""
     cached: TierCondition | None = getattr(application, "_tier_condition", None)
     if cached is None:
-        from certification.models import TierCondition
+        from certification.selectors import tier_condition_for  # the edition's, cached
 
-        cached = TierCondition.objects.get(
-            edition_id=application.tier_edition_id, tier=application.tier
-        )
+        cached = tier_condition_for(application.tier_edition_id, application.tier)
         application._tier_condition = cached  # type: ignore[attr-defined]
     return cached
 
