@@ -6,7 +6,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
@@ -315,12 +315,24 @@ def assessment_facts(
             decided = decided.exclude(pk=exclude.pk)
         used = decided.exists()
     assert assessment.submitted_at  # submitted ones always have it
-    submitted_on = timezone.localdate(assessment.submitted_at)
+    return _assessment_facts(
+        assessment.pk, assessment.submitted_at, assessment.maturity_level, used, edition
+    )
+
+
+def _assessment_facts(
+    pk: int,
+    submitted_at: datetime,
+    maturity_level: int | None,
+    used: bool,
+    edition: TierConditionsEdition,
+) -> rules.AssessmentFacts:
+    submitted_on = timezone.localdate(submitted_at)
     return rules.AssessmentFacts(
-        id=assessment.pk,
+        id=pk,
         submitted_on=submitted_on,
         valid_until=add_months(submitted_on, edition.assessment_valid_months),
-        maturity_level=assessment.maturity_level or 0,
+        maturity_level=maturity_level or 0,
         used_by_decided_application=used,
     )
 
@@ -366,17 +378,27 @@ def applications_facts(
     read here, once each, unless already loaded, and the editions come from the reference
     cache."""
     ids = [a.pk for a in applications]
-    factory_ids = {a.factory_id for a in applications}
+    factory_ids = list({a.factory_id for a in applications})
     campaigns = _related(applications, "campaign", Campaign.objects.select_related("authority"))
-    assessments = _related(
-        applications,
-        "assessment",
-        Assessment.objects.only("pk", "status", "submitted_at", "maturity_level"),
-    )
+    # (status, submitted_at, maturity level) of each assessment, as rows: no model per row.
+    assessments: dict[int, tuple[str, datetime, int | None]] = {}
+    for pk, assessment in _related(applications, "assessment", None).items():
+        if assessment is None:
+            continue
+        assessments[pk] = (assessment.status, assessment.submitted_at, assessment.maturity_level)
+    wanted = [
+        a.assessment_id
+        for a in applications
+        if a.assessment_id is not None and a.assessment_id not in assessments
+    ]
+    for pk, *columns in Assessment.objects.filter(pk__any=wanted).values_list(
+        "pk", "status", "submitted_at", "maturity_level"
+    ):
+        assessments[pk] = tuple(columns)  # type: ignore[assignment]
 
     claims: dict[int, list[rules.Claim]] = defaultdict(list)
     for app_id, code, stage, ai in (
-        ScenarioClaim.objects.filter(application_id__in=ids)
+        ScenarioClaim.objects.filter(application_id__any=ids)
         .order_by("application_id", "scenario__code")
         .values_list(
             "application_id", "scenario__code", "scenario__link__stage__code", "ai_applied"
@@ -385,7 +407,9 @@ def applications_facts(
         claims[app_id].append(rules.Claim(scenario=code, stage=stage, ai_applied=ai))
     affirmed: dict[int, set[str]] = defaultdict(set)
     for app_id, kind in (
-        DeclarationAnswer.objects.filter(application_id__in=ids, affirmed=True, files__isnull=False)
+        DeclarationAnswer.objects.filter(
+            application_id__any=ids, affirmed=True, files__isnull=False
+        )
         .order_by()
         .values_list("application_id", "kind")
         .distinct()
@@ -393,22 +417,22 @@ def applications_facts(
         affirmed[app_id].add(kind)
     held: dict[int, set[str]] = defaultdict(set)
     for factory_id, tier in Certificate.objects.filter(
-        factory_id__in=factory_ids, status=Certificate.Status.ACTIVE
+        factory_id__any=factory_ids, status=Certificate.Status.ACTIVE
     ).values_list("factory_id", "tier"):
         held[factory_id].add(tier)
     pools: dict[int, set[int]] = defaultdict(set)
     for factory_id, year in CultivationPoolEntry.objects.filter(
-        factory_id__in=factory_ids
+        factory_id__any=factory_ids
     ).values_list("factory_id", "year"):
         pools[factory_id].add(year)
     open_apps: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for factory_id, app_id, tier in Application.objects.filter(
-        factory_id__in=factory_ids, status__in=Application.OPEN_STATUSES
+        factory_id__any=factory_ids, status__any=Application.OPEN_STATUSES
     ).values_list("factory_id", "pk", "tier"):
         open_apps[factory_id].append((app_id, tier))
     decided: dict[int, set[int]] = defaultdict(set)
     for assessment_id, app_id in Application.objects.filter(
-        assessment_id__in=assessments, status__in=Application.DECIDED_STATUSES
+        assessment_id__any=list(assessments), status__any=Application.DECIDED_STATUSES
     ).values_list("assessment_id", "pk"):
         decided[assessment_id].add(app_id)
 
@@ -421,10 +445,14 @@ def applications_facts(
         rule_key = (edition.pk, application.tier)
         if rule_key not in tier_rules:
             tier_rules[rule_key] = tier_rule(edition, application.tier)
-        assessment = assessments.get(application.assessment_id)  # type: ignore[arg-type]
-        if assessment is not None and assessment.status == Assessment.Status.SUBMITTED:
-            used = bool(decided[assessment.pk] - {application.pk})
-            assessment.used_by_decided_application = used  # type: ignore[attr-defined]
+        assessment = None
+        if application.assessment_id in assessments:
+            status, submitted_at, level = assessments[application.assessment_id]
+            if status == Assessment.Status.SUBMITTED:
+                used = bool(decided[application.assessment_id] - {application.pk})
+                assessment = _assessment_facts(
+                    application.assessment_id, submitted_at, level, used, edition
+                )
         snapshot = rules.FactorySnapshot(
             active_tiers=frozenset(held[application.factory_id]),
             pool_years=frozenset(pools[application.factory_id]),
@@ -437,7 +465,7 @@ def applications_facts(
         facts[application.pk] = rules.ApplicationFacts(
             rule=tier_rules[rule_key],
             snapshot=snapshot,
-            assessment=assessment_facts(assessment, edition=edition),
+            assessment=assessment,
             campaign=campaign_facts_of.get(application.campaign_id),  # type: ignore[arg-type]
             claims=tuple(claims[application.pk]),
             affirmed_declarations=frozenset(affirmed[application.pk]),
@@ -449,9 +477,9 @@ def applications_facts(
     return facts
 
 
-def _related(applications: Sequence[Application], name: str, queryset: QuerySet) -> dict:
+def _related(applications: Sequence[Application], name: str, queryset: QuerySet | None) -> dict:
     """The ``name`` objects the applications point to, by primary key: those already loaded
-    on an application as they are, the others in one query."""
+    on an application as they are, the others in one query (none without ``queryset``)."""
     field = cast(ForeignKey, Application._meta.get_field(name))
     found: dict[Any, Any] = {}
     missing = set()
@@ -463,8 +491,8 @@ def _related(applications: Sequence[Application], name: str, queryset: QuerySet)
             found[pk] = getattr(application, name)
         else:
             missing.add(pk)
-    if missing:
-        found.update(queryset.in_bulk(missing))
+    if missing and queryset is not None:
+        found.update((obj.pk, obj) for obj in queryset.filter(pk__any=list(missing)))
     return found
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Field, Lookup
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.lookups import In
 
 
+@ForeignObject.register_lookup  # foreign keys by their column: application_id__any=[...]
 @Field.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any"
@@ -23,9 +25,9 @@ class AnyOf(Lookup):
         return [prepare(value) for value in self.rhs]
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
+        if not self.rhs:
+            raise EmptyResultSet  # as for __in: a query that can match nothing is not sent
         if connection.vendor != "postgresql":
             return In(self.lhs, self.rhs).as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if not self.rhs:
-            return "FALSE", ()
         return f"{lhs} = ANY(%s)", (*lhs_params, list(self.rhs))

@@ -81,11 +81,13 @@ def enterprises_in(
     if scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
         return qs.none()
     # Registered here, or with a factory here although registered elsewhere ("away").
-    if parts is not None and len(parts) == 1:
-        return qs.filter(parts[0])  # nothing is away: the region alone
-    if few or parts is not None:
-        # Checked per row: a few rows (a lookup, a detail), or a paginator that reads the
-        # parts' pages and applies this to their union only (core.pagination).
+    if parts is not None:
+        # The parts of this request (the region; the ids of those away, read just now): a
+        # paginator reads each part's page and applies their OR to the union only
+        # (core.pagination). Plain conditions: quicker to build and to plan than a subquery.
+        return qs.filter(Q(*parts, _connector=Q.OR))
+    if few:
+        # Checked per row: a few rows (a lookup, a detail).
         away = Factory.objects.filter(region, away=True, enterprise=OuterRef("pk"))
         return qs.filter(region | Exists(away))
     return qs.filter(Q(*enterprise_list_parts(scope), _connector=Q.OR))

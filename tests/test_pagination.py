@@ -108,7 +108,8 @@ def test_a_page_size_above_the_maximum_is_capped():
 
 def test_the_any_lookup_selects_what_in_selects():
     """``__any`` (one array parameter, core.lookups) is ``__in`` by another way: same rows for a
-    list of some, none, and ids that do not exist, and one parameter on PostgreSQL."""
+    list of some, none, and ids that do not exist, and one parameter on PostgreSQL; like
+    ``__in``, no query at all for an empty list."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -119,7 +120,7 @@ def test_the_any_lookup_selects_what_in_selects():
         with CaptureQueriesContext(connection) as queries:
             found = set(Application.objects.filter(pk__any=ids).values_list("pk", flat=True))
         assert found == expected
-        assert len(queries) == 1
+        assert len(queries) == (1 if ids else 0)
     assert found == {applications[0].pk}
     assert "ANY(" in queries[0]["sql"] and "IN (" not in queries[0]["sql"]
 

@@ -119,7 +119,7 @@ def certificates_supersede(*, factory: Factory, tier: str) -> None:
 
 def certificates_supersede_many(pairs: set[tuple[int, str]]) -> None:
     current = Certificate.objects.select_for_update().filter(
-        factory_id__in={factory_id for factory_id, _tier in pairs},
+        factory_id__any=list({factory_id for factory_id, _tier in pairs}),
         status__in=[Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED],
     )
     for certificate in current:

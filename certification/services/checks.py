@@ -96,7 +96,7 @@ def applications_run_checks(
     candidates = (
         Application.objects.select_for_update(of=("self",), skip_locked=True)
         .only(*SWEEP_COLUMNS)
-        .filter(pk__in=wanted, status=Application.Status.SUBMITTED)
+        .filter(pk__any=list(wanted), status=Application.Status.SUBMITTED)
         .filter(~Exists(has_results))
         .order_by("pk")
     )

@@ -334,7 +334,7 @@ def _transitions_in_batch(
             setattr(application, name, value)
         groups[tuple(sorted(changes.items()))].append(application.pk)
     for changes_key, pks in groups.items():
-        Application.objects.filter(pk__in=pks).update(**dict(changes_key))
+        Application.objects.filter(pk__any=pks).update(**dict(changes_key))
     events = insert_rows(
         AuditEvent,
         ("application_id", "event_type", "from_status", "to_status", "extra_data"),
