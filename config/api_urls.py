@@ -9,6 +9,7 @@ from certification.api.applications import ApplicationViewSet
 from certification.api.campaigns import CampaignViewSet
 from certification.api.certificates import CertificateViewSet
 from certification.api.eligibility import FactoryEligibility
+from certification.api.registry import RegistryCertificateDetail, RegistryList
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
 router = DefaultRouter()
@@ -32,6 +33,12 @@ urlpatterns = [
         "factories/<int:pk>/eligibility/",
         FactoryEligibility.as_view(),
         name="factory-eligibility",
+    ),
+    path("registry/", RegistryList.as_view(), name="registry"),
+    path(
+        "registry/certificates/<str:number>/",
+        RegistryCertificateDetail.as_view(),
+        name="registry-certificate",
     ),
     *router.urls,
 ]

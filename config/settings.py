@@ -311,6 +311,7 @@ SPECTACULAR_SETTINGS = {
         "AssessmentStatusEnum": "assessments.models.Assessment.Status",
         "ApplicationStatusEnum": "certification.models.Application.Status",
         "CertificateStatusEnum": "certification.models.Certificate.Status",
+        "TierEnum": "certification.models.Tier",
     },
 }
 

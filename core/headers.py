@@ -25,7 +25,8 @@ CSP_REPORT_ONLY_HEADER = "Content-Security-Policy-Report-Only"
 
 # Views under /api/ that are public and the same for every user (SERVE_PUBLIC): the OpenAPI
 # schema. Its HTML viewer (api-docs) follows the rule for pages: private once signed in.
-PUBLIC_API_VIEWS = frozenset({"schema"})
+# API answers that are the same for everyone (public caches may keep them; they say how).
+PUBLIC_API_VIEWS = frozenset({"schema", "registry", "registry-certificate"})
 
 
 def build_policy(policy: Mapping[str, Sequence[str]]) -> str:

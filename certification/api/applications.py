@@ -25,7 +25,7 @@ from accounts.selectors import acting_user, scope_for
 from assessments.models import Assessment
 from certification import selectors, services
 from certification.api.certificates import CertificateOutput
-from certification.api.common import check_rows
+from certification.api.common import ActionOptionOutput, check_rows
 from certification.models import Application, Campaign, Certificate, Declaration, Tier
 from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
@@ -103,16 +103,6 @@ class ExpertOutput(serializers.Serializer):
     specialities = serializers.CharField()
     conflicts = serializers.ListField(child=serializers.CharField())
     assigned = serializers.BooleanField()
-
-
-class ActionOptionOutput(serializers.Serializer):
-    action = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]
-    allowed = serializers.BooleanField()
-    reason = serializers.CharField(help_text="Why not, when not allowed.")
-    needs_reason = serializers.BooleanField()
-    form = serializers.CharField(help_text="reason, assign, score or empty.")
-    tone = serializers.CharField()
 
 
 class ScoreRowOutput(serializers.Serializer):

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from certification import selectors
+from accounts.selectors import acting_user
+from certification import selectors, services
+from certification.api.common import ActionOptionOutput
 from certification.models import Certificate, Tier
-from core.api import int_param
+from certification.workflow.engine import certificate_actions_for
+from core.api import InputSerializer, error_responses, int_param
 from core.rendering import CachedFieldsMixin, FastListSerializer
 
 
@@ -33,6 +45,33 @@ class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
             "status",
             "status_reason",
         ]
+
+
+class CertificateDetailOutput(CertificateOutput):
+    actions = serializers.SerializerMethodField(
+        help_text="The status changes the caller may make (its certifying authority only)."
+    )
+
+    class Meta(CertificateOutput.Meta):
+        fields = [*CertificateOutput.Meta.fields, "status_changed_at", "actions"]
+
+    @extend_schema_field(ActionOptionOutput(many=True))
+    def get_actions(self, certificate: Certificate) -> list[dict[str, Any]]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [asdict(option) for option in certificate_actions_for(request.user, certificate)]
+
+
+class CertificateReasonInput(InputSerializer):
+    reason = serializers.CharField(
+        max_length=5000,
+        help_text="Why: kept in the audit log and shown to the enterprise.",
+    )
+
+
+# 400: no reason; 403: not the certifying authority; 409: not possible in the current status.
+STATUS_CHANGE_RESPONSES = {200: CertificateDetailOutput, **error_responses(400, 403, 404, 409)}
 
 
 @extend_schema_view(
@@ -61,3 +100,34 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if self.action == "list":  # only what the list's rows show
             qs = qs.select_related(None).select_related("factory", "authority")
         return qs
+
+    def get_serializer_class(self) -> Any:
+        return CertificateOutput if self.action == "list" else CertificateDetailOutput
+
+    def _change_status(self, request: Request, service: Any) -> Response:
+        body = CertificateReasonInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        certificate = service(
+            actor=acting_user(request),
+            certificate=self.get_object(),
+            reason=body.validated_data["reason"],
+        )
+        return Response(CertificateDetailOutput(certificate, context={"request": request}).data)
+
+    @extend_schema(request=CertificateReasonInput, responses=STATUS_CHANGE_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str | None = None) -> Response:
+        """The certifying authority suspends an active certificate, with the reason."""
+        return self._change_status(request, services.certificate_suspend)
+
+    @extend_schema(request=CertificateReasonInput, responses=STATUS_CHANGE_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request: Request, pk: str | None = None) -> Response:
+        """The certifying authority reinstates a suspended certificate, with the reason."""
+        return self._change_status(request, services.certificate_reinstate)
+
+    @extend_schema(request=CertificateReasonInput, responses=STATUS_CHANGE_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str | None = None) -> Response:
+        """The certifying authority revokes a certificate for good, with the reason."""
+        return self._change_status(request, services.certificate_revoke)

@@ -28,3 +28,13 @@ def check_rows(results: list[Any]) -> list[dict[str, Any]]:
         }
         for r in results
     ]
+
+
+class ActionOptionOutput(serializers.Serializer):
+    action = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
+    allowed = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why not, when not allowed.")
+    needs_reason = serializers.BooleanField()
+    form = serializers.CharField(help_text="reason, assign, score or empty.")
+    tone = serializers.CharField()

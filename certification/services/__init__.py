@@ -2,7 +2,12 @@
 here, so callers write ``services.application_submit(...)`` whatever module holds it."""
 
 from certification.services.campaigns import campaign_open
-from certification.services.certificates import basic_declaration_reject
+from certification.services.certificates import (
+    basic_declaration_reject,
+    certificate_reinstate,
+    certificate_revoke,
+    certificate_suspend,
+)
 from certification.services.checks import (
     application_run_checks,
     application_submit,
@@ -44,6 +49,9 @@ __all__ = [
     "applications_check_unchecked",
     "basic_declaration_reject",
     "campaign_open",
+    "certificate_reinstate",
+    "certificate_revoke",
+    "certificate_suspend",
     "catalogue_in_use",
     "certification_load_reference",
     "edition_in_use",

@@ -203,6 +203,7 @@ def effect_revoke(context: TransitionContext) -> None:
             action=CertificateAction.REVOKE,
             actor=context.actor,
             reason=context.reason,
+            authorized=True,  # the application's step checked who rejects the filing
         )
         context.extra["certificate"] = certificate.number
 
@@ -212,4 +213,29 @@ def basic_declaration_reject(*, actor: User, application: Application, reason: s
     """The city bureau rejects a self-declared basic filing: the certificate is revoked."""
     return application_transition(
         application=application, action=Action.REJECT, actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def certificate_suspend(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """The certifying authority suspends an active certificate (the factory's open applications
+    that rely on it are re-evaluated)."""
+    return certificate_transition(
+        certificate=certificate, action=CertificateAction.SUSPEND, actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def certificate_reinstate(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """The certifying authority reinstates a suspended certificate."""
+    return certificate_transition(
+        certificate=certificate, action=CertificateAction.REINSTATE, actor=actor, reason=reason
+    )
+
+
+@transaction.atomic
+def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
+    """The certifying authority revokes an active or suspended certificate, for good."""
+    return certificate_transition(
+        certificate=certificate, action=CertificateAction.REVOKE, actor=actor, reason=reason
     )

@@ -357,6 +357,11 @@ class CertificateTransition:
     target: str
     event_type: EventType
     recheck_dependants: bool = False  # open applications relying on it are re-evaluated
+    # Fired by a person of the certificate's certifying authority (with a reason), or by the
+    # portal itself (deadlines); the others only by the portal as part of another step.
+    by_authority: bool = False
+    needs_reason: bool = False
+    tone: str = "outline-secondary"
 
 
 CERTIFICATE_TRANSITIONS: dict[str, CertificateTransition] = {
@@ -371,15 +376,26 @@ CERTIFICATE_TRANSITIONS: dict[str, CertificateTransition] = {
         "revoked",
         EventType.CERTIFICATE_REVOKED,
         recheck_dependants=True,
+        by_authority=True,
+        needs_reason=True,
+        tone="danger",
     ),
     CertificateAction.SUSPEND: CertificateTransition(
         frozenset({"active"}),
         "suspended",
         EventType.CERTIFICATE_SUSPENDED,
         recheck_dependants=True,
+        by_authority=True,
+        needs_reason=True,
+        tone="warning",
     ),
     CertificateAction.REINSTATE: CertificateTransition(
-        frozenset({"suspended"}), "active", EventType.CERTIFICATE_REINSTATED
+        frozenset({"suspended"}),
+        "active",
+        EventType.CERTIFICATE_REINSTATED,
+        by_authority=True,
+        needs_reason=True,
+        tone="success",
     ),
 }
 

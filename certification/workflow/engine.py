@@ -28,12 +28,14 @@ from certification.models import Application, AuditEvent, Certificate
 from certification.workflow.definitions import (
     CERTIFICATE_TRANSITIONS,
     Action,
+    CertificateAction,
     Transition,
     workflow_get,
 )
 from certification.workflow.events import EventType
 from certification.workflow.policies import (
     Policy,
+    certificate_authority_check,
     guard_check,
     policy_check,
     policy_roles,
@@ -436,21 +438,36 @@ def certificate_transition(
     actor: User | None,
     reason: str = "",
     extra: Mapping[str, Any] | None = None,
+    authorized: bool = False,
 ) -> Certificate:
     """Move a certificate along its table (issue, supersede, revoke, suspend, reinstate) and
     audit it. Revoking or suspending re-evaluates the factory's open applications that rely on
-    the certificate's tier."""
+    the certificate's tier. A person suspends, reinstates or revokes only for the certificate's
+    certifying authority, with a reason; ``authorized``: the caller has checked the actor
+    already (a filing's rejection revokes its certificate as part of the application's step)."""
     transition = CERTIFICATE_TRANSITIONS[action]
     before = ""
     if certificate.pk is not None and action != "issue":
-        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        certificate = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("authority")
+            .get(pk=certificate.pk)
+        )
         before = certificate.status
+    if actor is not None and not authorized:
+        check = certificate_action_check(actor, certificate, action)
+        if not check:
+            raise check.refusal()
     if before not in transition.sources:
         raise Conflict(
             _("The certificate is %(status)s; this cannot be done now.")
             % {"status": certificate.get_status_display()},
             code=ErrorCode.INVALID_TRANSITION,
         )
+    reason = (reason or "").strip()[:REASON_MAX_LENGTH]
+    if transition.needs_reason and actor is not None and not reason:
+        message = _("Give the reason.")
+        raise DomainError(message, fields={"reason": [message]})
     now = timezone.now()
     certificate.status = transition.target
     certificate.status_changed_at = now
@@ -471,3 +488,54 @@ def certificate_transition(
 
         applications_recheck_prerequisite(factory_id=certificate.factory_id, tier=certificate.tier)
     return certificate
+
+
+def certificate_action_check(
+    user: AnyUser | None, certificate: Certificate, action: str
+) -> ActionCheck:
+    """May ``user`` fire ``action`` on the certificate now? Who first, then the state."""
+    transition = CERTIFICATE_TRANSITIONS[action]
+    if user is not None:
+        if not transition.by_authority:
+            return ActionCheck(
+                False,
+                _("This step is taken by the portal itself, not by a person."),
+                403,
+                "forbidden",
+            )
+        decision = certificate_authority_check(user, certificate)
+        if not decision:
+            return ActionCheck(False, decision.reason, 403, "forbidden")
+    if certificate.status not in transition.sources:
+        return ActionCheck(
+            False,
+            _("The certificate is %(status)s; this cannot be done now.")
+            % {"status": certificate.get_status_display()},
+            409,
+            ErrorCode.INVALID_TRANSITION,
+        )
+    return ActionCheck(True)
+
+
+def certificate_actions_for(user: AnyUser, certificate: Certificate) -> list[ActionOption]:
+    """The status changes the user may (or may not yet) make to the certificate: none for
+    users who do not act for its certifying authority."""
+    if not certificate_authority_check(user, certificate):
+        return []
+    options = []
+    for action, transition in CERTIFICATE_TRANSITIONS.items():
+        if not transition.by_authority or certificate.status not in transition.sources:
+            continue
+        check = certificate_action_check(user, certificate, action)
+        options.append(
+            ActionOption(
+                action=action,
+                label=str(CertificateAction(action).label),
+                allowed=check.allowed,
+                reason=check.reason,
+                needs_reason=transition.needs_reason,
+                form="reason" if transition.needs_reason else "",
+                tone=transition.tone,
+            )
+        )
+    return options

@@ -22,7 +22,7 @@ from factories.selectors import enterprise_can_manage
 from regions.models import Authority
 
 if TYPE_CHECKING:
-    from certification.models import Application, TierCondition
+    from certification.models import Application, Certificate, TierCondition
 
 
 class Policy(enum.Enum):
@@ -189,6 +189,29 @@ def _joint_department(user: AnyUser, application: Application) -> Decision:
         application=application, round=application.joint_round, authority=authority
     ).exists():
         return Decision(False, _("Your department has already given its opinion."))
+    return Decision(True)
+
+
+# The official role that acts for a certifying authority of each level.
+CERTIFYING_ROLES: dict[str, str] = {
+    Authority.Level.CITY: Role.CITY_OFFICIAL,
+    Authority.Level.PROVINCE: Role.PROVINCIAL_OFFICIAL,
+    Authority.Level.NATIONAL: Role.MIIT_REVIEWER,
+}
+
+
+def certificate_authority_check(user: AnyUser, certificate: Certificate) -> Decision:
+    """May the user change the certificate's status? Only an official of the authority that
+    issued it (its city bureau, provincial department or MIIT), even after the factory moved."""
+    refused = Decision(
+        False, _("Only the authority that issued the certificate can change its status.")
+    )
+    if not isinstance(user, User) or not user.is_active or user.authority_id is None:
+        return refused
+    if user.authority_id != certificate.authority_id:
+        return refused
+    if user.role != CERTIFYING_ROLES.get(certificate.authority.level):
+        return refused
     return Decision(True)
 
 
