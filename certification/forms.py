@@ -416,3 +416,94 @@ class ConflictDeclareForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = ExpertConflict.Kind.choices  # type: ignore[attr-defined]
         _style(self)
+
+
+# --- publicity ---------------------------------------------------------------------------------
+# The publicity pages render these with django-bootstrap5, which styles each widget itself.
+
+
+class ObjectionForm(forms.Form):
+    """A signed objection against one entry of a publicity list. The choices are the list's
+    entries, given by the view (already read: no query here)."""
+
+    entry = forms.TypedChoiceField(label=_("Application you object to"), coerce=int, choices=[])
+    name = forms.CharField(label=_("Your real name"), max_length=100)
+    contact = forms.CharField(
+        label=_("How to reach you"),
+        max_length=200,
+        help_text=_("A telephone number or an e-mail address, for the investigation."),
+    )
+    grounds = forms.CharField(
+        label=_("Grounds"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What is wrong with this application, and how you know it."),
+    )
+    file = forms.FileField(
+        label=_("Evidence (optional)"),
+        required=False,
+        allow_empty_file=True,  # the upload checks refuse an empty file with their own words
+        help_text=_("A PDF, an image (PNG, JPEG, GIF, WebP) or an Office document."),
+    )
+
+    def __init__(self, *args: Any, entries: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        entry_field = self.fields["entry"]
+        assert isinstance(entry_field, forms.ChoiceField)
+        entry_field.choices = [("", _("Choose the application")), *entries]
+
+
+OBJECTION_OUTCOME_CHOICES = [
+    ("dismissed", _("Dismissed: the publicity goes on")),
+    ("upheld_return", _("Upheld: return the application to the enterprise")),
+    ("upheld_reject", _("Upheld: reject the application")),
+]
+
+
+class ObjectionDecisionForm(forms.Form):
+    """The certifying authority's decision on one objection (one form per open objection on
+    the page: the view gives each its own prefix)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=OBJECTION_OUTCOME_CHOICES, widget=forms.RadioSelect
+    )
+    investigation = forms.CharField(
+        label=_("What the investigation found"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the outcome"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with the decision in the application's history."),
+    )
+
+
+class PublicityPublishForm(forms.Form):
+    """The campaign's recommended applications to list (all checked at first), the title and
+    the first day of the period."""
+
+    applications = forms.TypedMultipleChoiceField(
+        label=_("Applications to list"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one application.")},
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        required=False,
+        help_text=_("The heading of the public list. Left empty, the campaign's name."),
+    )
+    starts_on = forms.DateField(
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The period lasts the edition's number of working days from this day."),
+    )
+
+    def __init__(self, *args: Any, applications: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["applications"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = applications

@@ -5,6 +5,8 @@ An edition in use is never edited in place; a revised guide or notice becomes a 
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -631,6 +633,35 @@ class Certificate(Located):
         return self.number
 
 
+def certificate_document_upload_to(instance: CertificateDocument, filename: str) -> str:
+    import uuid
+
+    return f"certificates/{instance.certificate_id}/{uuid.uuid4().hex}.pdf"
+
+
+class CertificateDocument(models.Model):
+    """A certificate's printable PDF, rendered once after the certificate is issued and served
+    from storage since. A row of its own, not a column of the certificate: status transitions
+    save the certificate row and never touch it, and the one-to-one key makes two renders of the
+    same certificate store one document."""
+
+    certificate = models.OneToOneField(
+        Certificate,
+        on_delete=models.CASCADE,
+        related_name="document",
+        verbose_name=_("certificate"),
+    )
+    file = models.FileField(_("file"), upload_to=certificate_document_upload_to, max_length=200)
+    rendered_at = models.DateTimeField(_("rendered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate document")
+        verbose_name_plural = _("certificate documents")
+
+    def __str__(self) -> str:
+        return self.file.name or ""
+
+
 class AuditEvent(models.Model):
     """Who changed what, when, from which state to which, and why. Written in the same
     transaction as the change."""
@@ -868,3 +899,136 @@ class JointOpinion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} · {self.authority_id} · {self.decision}"
+
+
+# --- publicity (公示) ----------------------------------------------------------------------------
+
+
+class Publicity(models.Model):
+    """A list the certifying authority publishes for public scrutiny (one campaign batch), for
+    the edition's number of working days: ``ends_on`` is counted on the working-day calendar."""
+
+    authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("certifying authority"),
+    )
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    campaign = models.ForeignKey(
+        Campaign,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="publicities",
+        verbose_name=_("campaign"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    working_days = models.PositiveSmallIntegerField(_("working days"))
+    published_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    published_at = models.DateTimeField(_("published at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-pk"]
+        verbose_name = _("publicity")
+        verbose_name_plural = _("publicities")
+        indexes = [models.Index(fields=["-ends_on", "-id"], name="publicity_ends_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="publicity_period_ordered",
+                condition=models.Q(starts_on__lte=models.F("ends_on")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_open(self, today: date) -> bool:
+        return self.starts_on <= today <= self.ends_on
+
+
+class PublicityEntry(models.Model):
+    """One application on a publicity list."""
+
+    publicity = models.ForeignKey(
+        Publicity, on_delete=models.CASCADE, related_name="entries", verbose_name=_("publicity")
+    )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.PROTECT,
+        related_name="publicity_entries",
+        verbose_name=_("application"),
+    )
+
+    class Meta:
+        ordering = ["publicity", "pk"]
+        verbose_name = _("publicity entry")
+        verbose_name_plural = _("publicity entries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publicity", "application"], name="publicity_entry_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publicity_id} · {self.application_id}"
+
+
+def objection_upload_to(instance: Objection, filename: str) -> str:
+    import uuid
+
+    return f"objections/{instance.entry_id}/{uuid.uuid4().hex}"
+
+
+class Objection(models.Model):
+    """A signed objection lodged against a listed application during its publicity: seen by
+    the certifying authority only, which records its investigation and the outcome."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Being investigated")
+        DISMISSED = "dismissed", _("Dismissed")
+        UPHELD = "upheld", _("Upheld")
+
+    entry = models.ForeignKey(
+        PublicityEntry,
+        on_delete=models.PROTECT,
+        related_name="objections",
+        verbose_name=_("publicity entry"),
+    )
+    name = models.CharField(_("real name"), max_length=100)
+    contact = models.CharField(_("contact"), max_length=200)
+    grounds = models.TextField(_("grounds"))
+    file = models.FileField(
+        _("evidence"), upload_to=objection_upload_to, blank=True, max_length=200
+    )
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    lodged_at = models.DateTimeField(_("lodged at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    investigation = models.TextField(_("investigation"), blank=True)
+    outcome_reason = models.TextField(_("reason for the outcome"), blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lodged_at", "pk"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        indexes = [models.Index(fields=["entry", "status"], name="objection_entry_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} · {self.status}"

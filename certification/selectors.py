@@ -43,6 +43,9 @@ from certification.models import (
     ExpertAssignment,
     ExpertConflict,
     JointOpinion,
+    Objection,
+    Publicity,
+    PublicityEntry,
     ScenarioClaim,
     Stage,
     TierCondition,
@@ -885,4 +888,96 @@ def invitations_among(user: AnyUser, application_ids: list[int]) -> set[int]:
             application_id__in=application_ids,
             status=ExpertAssignment.Status.INVITED,
         ).values_list("application_id", flat=True)
+    )
+
+
+# --- publicity ------------------------------------------------------------------------------
+
+
+def publicity_list_public(*, include_closed: bool = False) -> QuerySet[Publicity]:
+    """Publicity lists anyone may read: those in their period (and, with ``include_closed``,
+    those whose period is over), the latest first. Lists whose period has not begun are not
+    public yet."""
+    today = timezone.localdate()
+    qs = Publicity.objects.select_related("authority").filter(starts_on__lte=today)
+    if not include_closed:
+        qs = qs.filter(ends_on__gte=today)
+    return qs.order_by("-starts_on", "-pk")
+
+
+def publicity_get_public(pk: Any) -> Publicity:
+    publicity = publicity_list_public(include_closed=True).filter(pk=pk).first()
+    if publicity is None:
+        raise NotFound(_("No such publicity list."))
+    return publicity
+
+
+def publicity_entries(publicities: list[Publicity]) -> dict[int, list[PublicityEntry]]:
+    """The entries of these lists with what the public sees of each (factory, enterprise,
+    city, tier): one query whatever the number of lists."""
+    entries: dict[int, list[PublicityEntry]] = {p.pk: [] for p in publicities}
+    rows = (
+        PublicityEntry.objects.filter(publicity_id__any=list(entries))
+        .select_related("application__factory__enterprise", "application__factory__city")
+        .order_by("publicity_id", "pk")
+    )
+    for entry in rows:
+        entries[entry.publicity_id].append(entry)
+    return entries
+
+
+def authority_official_check(user: AnyUser, authority: Authority) -> Decision:
+    """Does the user act for this certifying authority (its official of the right role)?"""
+    from certification.workflow.policies import CERTIFYING_ROLES
+
+    if (
+        isinstance(user, User)
+        and user.is_active
+        and user.authority_id == authority.pk
+        and user.role == CERTIFYING_ROLES.get(authority.level)
+    ):
+        return Decision(True)
+    return Decision(False, _("Only the certifying authority itself can do this."))
+
+
+def publicity_authority_check(user: AnyUser, publicity: Publicity) -> Decision:
+    """Only the authority that published the list (an official acting for it) sees its
+    objections and decides on them."""
+    if authority_official_check(user, publicity.authority):
+        return Decision(True)
+    return Decision(False, _("Only the authority that published the list sees its objections."))
+
+
+def publicity_objections_for(user: AnyUser, publicity: Publicity) -> QuerySet[Objection]:
+    """The objections lodged against a list, for its authority; none for anyone else."""
+    if not publicity_authority_check(user, publicity):
+        return Objection.objects.none()
+    return (
+        Objection.objects.filter(entry__publicity=publicity)
+        .select_related("entry__application__factory", "decided_by")
+        .order_by("lodged_at", "pk")
+    )
+
+
+def objection_get_for(user: AnyUser, pk: Any) -> Objection:
+    objection = (
+        Objection.objects.select_related("entry__publicity__authority", "entry__application")
+        .filter(pk=pk)
+        .first()
+    )
+    if objection is None or not publicity_authority_check(user, objection.entry.publicity):
+        raise NotFound(_("No such objection."))
+    return objection
+
+
+def publicities_published_by(user: AnyUser) -> QuerySet[Publicity]:
+    """The lists of the user's authority, for its officials."""
+    authority = getattr(user, "authority", None)
+    if authority is None or not authority_official_check(user, authority):
+        return Publicity.objects.none()
+    authority_id = authority.pk
+    return (
+        Publicity.objects.filter(authority_id=authority_id)
+        .select_related("authority", "campaign")
+        .order_by("-starts_on", "-pk")
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from certification import services
+from core.dispatch import task_queue
 
 
 @shared_task(name="certification.check_application", time_limit=120, soft_time_limit=100)
@@ -26,3 +27,17 @@ def sweep_unchecked_applications() -> int:
 def notify_application_event(event_id: int) -> int:
     """Inbox and email messages about one audit event of an application. Idempotent."""
     return services.application_notify(event_id=event_id)
+
+
+# About 0.3 s a certificate: a batch stays well inside the time limit.
+RENDER_BATCH = 200
+
+
+@shared_task(name="certification.render_certificate_documents", time_limit=300, soft_time_limit=270)
+def render_certificate_documents(certificate_ids: list[int]) -> int:
+    """Render and store the PDF of each certificate that has none yet. Idempotent. A long list
+    (a whole campaign certified at once) is done a batch at a time: the rest is queued first."""
+    batch, rest = certificate_ids[:RENDER_BATCH], certificate_ids[RENDER_BATCH:]
+    if rest:
+        task_queue("certification.render_certificate_documents", rest)
+    return len(services.certificate_documents_render(certificate_ids=batch))

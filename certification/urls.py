@@ -1,6 +1,14 @@
 from django.urls import path
 
-from certification.views import applications, campaigns, drafting, filings, reviews
+from certification.views import (
+    applications,
+    campaigns,
+    certificates,
+    drafting,
+    filings,
+    publicity,
+    reviews,
+)
 from certification.views import path as tier
 
 urlpatterns = [
@@ -46,4 +54,25 @@ urlpatterns = [
     path("factories/<int:pk>/path/", tier.tier_path, name="tier-path"),
     path("filings/basic/", filings.basic_filings, name="basic-filings"),
     path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("certificates/", certificates.certificate_list, name="certificate-list"),
+    path("certificates/<int:pk>/pdf", certificates.certificate_pdf, name="certificate-pdf"),
+    # Publicity (公示): the lists are public; the objections are the certifying authority's.
+    path("publicity/", publicity.publicity_list, name="publicity-list"),
+    path("publicity/<int:pk>/", publicity.publicity_detail, name="publicity-detail"),
+    path(
+        "publicity/<int:pk>/objections/",
+        publicity.publicity_objections,
+        name="publicity-objections",
+    ),
+    path(
+        "publicity/objections/<int:pk>/decide/",
+        publicity.objection_decide,
+        name="objection-decide",
+    ),
+    path(
+        "publicity/objections/<int:pk>/evidence",
+        publicity.objection_evidence,
+        name="objection-evidence",
+    ),
+    path("campaigns/<int:pk>/publicity/new", publicity.publicity_new, name="publicity-new"),
 ]

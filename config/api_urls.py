@@ -9,6 +9,12 @@ from certification.api.applications import ApplicationViewSet
 from certification.api.campaigns import CampaignViewSet
 from certification.api.certificates import CertificateViewSet
 from certification.api.eligibility import FactoryEligibility
+from certification.api.publicity import (
+    ObjectionDecide,
+    PublicityDetail,
+    PublicityList,
+    PublicityObjections,
+)
 from certification.api.registry import RegistryCertificateDetail, RegistryList
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
@@ -34,6 +40,14 @@ urlpatterns = [
         FactoryEligibility.as_view(),
         name="factory-eligibility",
     ),
+    path("publicity/", PublicityList.as_view(), name="publicity-list"),
+    path("publicity/<int:pk>/", PublicityDetail.as_view(), name="publicity-detail"),
+    path(
+        "publicity/<int:pk>/objections/",
+        PublicityObjections.as_view(),
+        name="publicity-objections",
+    ),
+    path("objections/<int:pk>/decide/", ObjectionDecide.as_view(), name="objection-decide"),
     path("registry/", RegistryList.as_view(), name="registry"),
     path(
         "registry/certificates/<str:number>/",

@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "certification.models.Application.Status",
         "CertificateStatusEnum": "certification.models.Certificate.Status",
         "TierEnum": "certification.models.Tier",
+        "ObjectionStatusEnum": "certification.models.Objection.Status",
     },
 }
 

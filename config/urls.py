@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from certification.views.registry import registry_page, verify_page
 from core.health import healthz
 from dashboard.views import home
 
@@ -15,6 +16,10 @@ urlpatterns = [
     # The split view serves its start-up script as a file of its own: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", home, name="home"),
+    # The public registry's pages (no sign-in); the QR code printed on a certificate links to
+    # verify/ (certification.verification.certificate_verify_path).
+    path("registry/", registry_page, name="registry-page"),
+    path("verify/<str:number>", verify_page, name="verify"),
     path("", include("assessments.urls")),
     path("", include("certification.urls")),
     path("", include("factories.urls")),

@@ -352,7 +352,13 @@ ROLES = ["enterprise", "city", "province", "miit", "anonymous"]
 # answer 401, so two show it.
 EXAMPLES = {"anonymous": 2}
 # Operations anyone may call (the public registry): anonymous calls are answered, not 401.
-PUBLIC = {"GET /api/v1/registry/", "GET /api/v1/registry/certificates/{number}/"}
+PUBLIC = {
+    "GET /api/v1/registry/",
+    "GET /api/v1/registry/certificates/{number}/",
+    "GET /api/v1/publicity/",
+    "GET /api/v1/publicity/{id}/",
+    "POST /api/v1/publicity/{id}/objections/",
+}
 DEFAULT_EXAMPLES = 5
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 # What a path parameter names: the role's own objects (others are generated too).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 from accounts.selectors import acting_user
 from certification import selectors, services
 from certification.api.common import ActionOptionOutput
-from certification.models import Certificate, Tier
+from certification.models import Certificate, CertificateDocument, Tier
 from certification.workflow.engine import certificate_actions_for
 from core.api import InputSerializer, error_responses, int_param
 from core.rendering import CachedFieldsMixin, FastListSerializer
@@ -28,6 +29,9 @@ from core.rendering import CachedFieldsMixin, FastListSerializer
 class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
     factory_name = serializers.CharField(source="factory.name", read_only=True)
     authority_name = serializers.CharField(source="authority.name", read_only=True)
+    document_url = serializers.SerializerMethodField(
+        help_text="Where to download the certificate's PDF; null until it is rendered."
+    )
 
     class Meta:
         model = Certificate
@@ -44,7 +48,17 @@ class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
             "issued_on",
             "status",
             "status_reason",
+            "document_url",
         ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_document_url(self, certificate: Certificate) -> str | None:
+        """The path of the certificate's PDF, or null while it is not rendered yet."""
+        try:
+            certificate.document  # noqa: B018  # selected with the row: no query
+        except CertificateDocument.DoesNotExist:
+            return None
+        return reverse("certificate-pdf", args=[certificate.pk])
 
 
 class CertificateDetailOutput(CertificateOutput):
@@ -99,7 +113,7 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             qs = qs.filter(factory_id=factory)
         if self.action == "list":  # only what the list's rows show
             qs = qs.select_related(None).select_related("factory", "authority")
-        return qs
+        return qs.select_related("document")  # document_url
 
     def get_serializer_class(self) -> Any:
         return CertificateOutput if self.action == "list" else CertificateDetailOutput

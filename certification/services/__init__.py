@@ -15,6 +15,7 @@ from certification.services.checks import (
     applications_check_unchecked,
     applications_run_checks,
 )
+from certification.services.documents import certificate_documents_render
 from certification.services.drafting import (
     MAX_FILES_PER_APPLICATION,
     application_claims_set,
@@ -25,6 +26,11 @@ from certification.services.drafting import (
     application_update,
 )
 from certification.services.notifications import application_notify
+from certification.services.publicity import (
+    objection_decide,
+    objection_lodge,
+    publicity_publish,
+)
 from certification.services.reference import (
     catalogue_in_use,
     certification_load_reference,
@@ -53,8 +59,12 @@ __all__ = [
     "certificate_revoke",
     "certificate_suspend",
     "catalogue_in_use",
+    "certificate_documents_render",
     "certification_load_reference",
     "edition_in_use",
+    "objection_decide",
+    "objection_lodge",
+    "publicity_publish",
     "tier_conditions_copy",
     "tier_conditions_publish",
 ]

@@ -46,9 +46,14 @@ PREREQUISITE_RECHECKED_STATES = (
 
 
 def effect_record_resume_point(context: TransitionContext) -> None:
-    """After the applicant resubmits and the checks pass, the application comes back here."""
-    context.application.resume_state = context.from_state
-    context.extra["resume_at"] = context.from_state
+    """After the applicant resubmits and the checks pass, the application comes back here; from
+    publicity, to the provincial decision (a publicity that has begun cannot be resumed: the
+    department decides again and publishes anew)."""
+    resume_at = context.from_state
+    if resume_at == ApplicationState.IN_PUBLICITY:
+        resume_at = ApplicationState.PROVINCIAL_DECISION
+    context.application.resume_state = resume_at
+    context.extra["resume_at"] = resume_at
 
 
 # --- conflicts of interest ---------------------------------------------------------------------

@@ -42,6 +42,11 @@ class Action(models.TextChoices):
     OBJECT = "object", _("Object")
     RECOMMEND = "recommend", _("Recommend for publicity")
     CERTIFY = "certify", _("Certify")
+    PUBLICIZE = "publicize", _("Publish for publicity")
+    LODGE_OBJECTION = "lodge_objection", _("Lodge an objection")
+    DISMISS_OBJECTION = "dismiss_objection", _("Dismiss the objection")
+    UPHOLD_OBJECTION_RETURN = "uphold_objection_return", _("Uphold the objection and return")
+    UPHOLD_OBJECTION_REJECT = "uphold_objection_reject", _("Uphold the objection and reject")
     PREREQUISITE_LOST = "prerequisite_lost", _("Prerequisite lost")
 
 
@@ -53,6 +58,8 @@ class Form(models.TextChoices):
     ASSIGN = "assign", _("Experts to assign")
     UNASSIGN = "unassign", _("Experts to remove")
     SCORE = "score", _("Scores on the rubric")
+    PUBLICITY = "publicity", _("A publicity list")
+    OBJECTION = "objection", _("The objection and the investigation")
 
 
 # Effects, by dotted path (see the module docstring).
@@ -70,6 +77,9 @@ DECLINE = "certification.services.reviews.effect_decline_assignment"
 RECORD_SCORE = "certification.services.reviews.effect_record_score"
 OPEN_JOINT_ROUND = "certification.services.reviews.effect_open_joint_round"
 RECORD_OPINION = "certification.services.reviews.effect_record_opinion"
+RECORD_PUBLICITY = "certification.services.publicity.effect_record_publicity"
+RECORD_OBJECTION = "certification.services.publicity.effect_record_objection"
+RESOLVE_OBJECTION = "certification.services.publicity.effect_resolve_objection"
 
 
 @dataclass(frozen=True)
@@ -89,6 +99,9 @@ class Transition:
     completes_to: str | None = None
     tone: str = "primary"  # button colour
     label: Promise | None = None  # the button's text when the action's name is not enough
+    # False: fired through its own page and service (a publicity list, an objection's
+    # decision), never offered among the application's actions.
+    listed: bool = True
 
 
 Workflow = Mapping[str, Transition]
@@ -97,7 +110,7 @@ REVIEW_STEPS = frozenset(
     {S.CITY_REVIEW, S.PROVINCIAL_REVIEW, S.EXPERT_REVIEW, S.JOINT_REVIEW, S.PROVINCIAL_DECISION}
 )
 RETURNABLE_STEPS = frozenset(
-    {S.CITY_REVIEW, S.PROVINCIAL_REVIEW, S.EXPERT_REVIEW, S.PROVINCIAL_DECISION}
+    {S.CITY_REVIEW, S.PROVINCIAL_REVIEW, S.EXPERT_REVIEW, S.PROVINCIAL_DECISION, S.IN_PUBLICITY}
 )
 
 _SUBMIT = Transition(
@@ -288,17 +301,70 @@ ADVANCED_2025: Workflow = {
         form=Form.REASON,
         tone="success",
     ),
-    Action.CERTIFY: Transition(
+    Action.PUBLICIZE: Transition(
         frozenset({S.RECOMMENDED}),
+        S.IN_PUBLICITY,
+        Policy.PROVINCIAL_DEPARTMENT,
+        EventType.PUBLICIZED,
+        effects=(RECORD_PUBLICITY,),
+        notify=True,
+        form=Form.PUBLICITY,
+        listed=False,
+    ),
+    Action.LODGE_OBJECTION: Transition(  # anyone, through the portal (services.publicity)
+        frozenset({S.IN_PUBLICITY}),
+        None,
+        Policy.SYSTEM,
+        EventType.OBJECTION_LODGED,
+        effects=(RECORD_OBJECTION,),
+    ),
+    Action.DISMISS_OBJECTION: Transition(
+        frozenset({S.IN_PUBLICITY}),
+        None,
+        Policy.PROVINCIAL_DEPARTMENT,
+        EventType.OBJECTION_DISMISSED,
+        needs_reason=True,
+        effects=(RESOLVE_OBJECTION,),
+        form=Form.OBJECTION,
+        tone="outline-secondary",
+        listed=False,
+    ),
+    Action.UPHOLD_OBJECTION_RETURN: Transition(
+        frozenset({S.IN_PUBLICITY}),
+        S.RETURNED,
+        Policy.PROVINCIAL_DEPARTMENT,
+        EventType.OBJECTION_UPHELD,
+        needs_reason=True,
+        effects=(RESOLVE_OBJECTION, RECORD_RESUME_POINT),
+        notify=True,
+        form=Form.OBJECTION,
+        tone="outline-warning",
+        listed=False,
+    ),
+    Action.UPHOLD_OBJECTION_REJECT: Transition(
+        frozenset({S.IN_PUBLICITY}),
+        S.REJECTED,
+        Policy.PROVINCIAL_DEPARTMENT,
+        EventType.OBJECTION_UPHELD,
+        needs_reason=True,
+        effects=(RESOLVE_OBJECTION,),
+        notify=True,
+        form=Form.OBJECTION,
+        tone="outline-danger",
+        listed=False,
+    ),
+    Action.CERTIFY: Transition(
+        frozenset({S.RECOMMENDED, S.IN_PUBLICITY}),
         S.CERTIFIED,
         Policy.PROVINCIAL_DEPARTMENT,
         EventType.CERTIFIED,
+        guard=Guard.PUBLICITY_CLEARED,
         effects=(ISSUE_CERTIFICATE,),
         notify=True,
         tone="success",
     ),
     Action.PREREQUISITE_LOST: Transition(
-        REVIEW_STEPS | {S.RECOMMENDED},
+        REVIEW_STEPS | {S.RECOMMENDED, S.IN_PUBLICITY},
         S.RETURNED,
         Policy.SYSTEM,
         EventType.PREREQUISITE_LOST,

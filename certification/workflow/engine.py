@@ -381,6 +381,8 @@ def available_actions_for(user: AnyUser, application: Application) -> list[Actio
     for action, transition in application_workflow(application).items():
         if transition.policy is Policy.SYSTEM or role not in policy_roles(transition.policy):
             continue
+        if not transition.listed:
+            continue
         if application.status not in transition.sources:
             continue
         check = action_check(user, application, action, transition)
@@ -427,6 +429,7 @@ def certificates_issued(
             for certificate in created
         ),
     )
+    task_queue_on_commit("certification.render_certificate_documents", [c.pk for c in created])
     return created
 
 

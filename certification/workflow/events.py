@@ -29,6 +29,10 @@ class EventType(models.TextChoices):
     OBJECTED = "object", _("Joint department objected")
     RECOMMENDED = "recommend", _("Recommended for publicity")
     CERTIFIED = "certify", _("Certified")
+    PUBLICIZED = "publicize", _("Published for publicity")
+    OBJECTION_LODGED = "objection_lodged", _("Objection lodged during publicity")
+    OBJECTION_DISMISSED = "objection_dismissed", _("Objection investigated and dismissed")
+    OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
     PREREQUISITE_LOST = "prerequisite_lost", _("Prerequisite certificate lost: returned")
     CERTIFICATE_ISSUED = "issue", _("Certificate issued")
     CERTIFICATE_REVOKED = "revoke", _("Certificate revoked")
@@ -48,5 +52,9 @@ INTERNAL_EVENT_TYPES = frozenset(
         EventType.SCORED,
         EventType.CONCURRED,
         EventType.OBJECTED,
+        # Objections are the certifying authority's to see; an upheld one reaches the
+        # applicant as the return or rejection it leads to, with the reason.
+        EventType.OBJECTION_LODGED,
+        EventType.OBJECTION_DISMISSED,
     }
 )

@@ -39,6 +39,7 @@ class Policy(enum.Enum):
 
 class Guard(enum.Enum):
     ALL_EXPERTS_SCORED = "all_experts_scored"
+    PUBLICITY_CLEARED = "publicity_cleared"
 
 
 POLICY_ROLES: dict[Policy, frozenset[str]] = {
@@ -60,6 +61,7 @@ STEP_REVIEWERS: dict[str, Policy] = {
     "expert_review": Policy.PROVINCIAL_DEPARTMENT,
     "provincial_decision": Policy.PROVINCIAL_DEPARTMENT,
     "recommended": Policy.PROVINCIAL_DEPARTMENT,
+    "in_publicity": Policy.PROVINCIAL_DEPARTMENT,
 }
 
 
@@ -260,8 +262,17 @@ def _all_experts_scored(application: Application) -> Decision:
     return Decision(True)
 
 
+def _publicity_cleared(application: Application) -> Decision:
+    """Certified only after publicity, where the tier requires it: its period over and every
+    objection lodged during it resolved."""
+    from certification.services.publicity import publicity_clearance
+
+    return publicity_clearance(application, required=tier_condition(application).publicity_required)
+
+
 GUARDS: dict[Guard, Callable[[Application], Decision]] = {
     Guard.ALL_EXPERTS_SCORED: _all_experts_scored,
+    Guard.PUBLICITY_CLEARED: _publicity_cleared,
 }
 
 

@@ -26,6 +26,7 @@ class ApplicationState(models.TextChoices):
     JOINT_REVIEW = "joint_review", _("Joint departments' concurrence")
     PROVINCIAL_DECISION = "provincial_decision", _("Provincial decision")
     RECOMMENDED = "recommended", _("Recommended for publicity")
+    IN_PUBLICITY = "in_publicity", _("In publicity")
     CERTIFIED = "certified", _("Certified")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -74,6 +75,7 @@ STATES: dict[str, StateInfo] = {
         S.PROVINCIAL_DECISION.label, UNDER_REVIEW, Tone.PROGRESS, True, False
     ),
     S.RECOMMENDED: StateInfo(S.RECOMMENDED.label, S.RECOMMENDED.label, Tone.GOOD, True, False),
+    S.IN_PUBLICITY: StateInfo(S.IN_PUBLICITY.label, S.IN_PUBLICITY.label, Tone.GOOD, True, False),
     S.CERTIFIED: StateInfo(S.CERTIFIED.label, S.CERTIFIED.label, Tone.GOOD, False, True),
     S.REJECTED: StateInfo(S.REJECTED.label, S.REJECTED.label, Tone.BAD, False, True),
     S.WITHDRAWN: StateInfo(S.WITHDRAWN.label, S.WITHDRAWN.label, Tone.NEUTRAL, False, False),

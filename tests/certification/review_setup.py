@@ -8,22 +8,29 @@ of a Suzhou factory in the cultivation pool, at ``step``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+import time_machine
 from django.utils import timezone
 
 from accounts.models import Role, User
 from certification import services
-from certification.models import Application, Campaign, Expert
+from certification.models import Application, Campaign, Expert, Publicity
+from certification.services.publicity import publicity_publish
 from certification.services.reviews import expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
+from core import refcache
 from factories.models import Factory
 from factories.services import cultivation_pool_add
 from regions.models import Authority
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, declare_all, submitted_assessment
+from workdays.models import CalendarYear
+from workdays.services import calendar_year_create, calendar_year_publish, working_day_set
 
 JOINT_KINDS = [
     Authority.Kind.DEVELOPMENT_REFORM,
@@ -168,6 +175,50 @@ def advanced_at(cast: ReviewCast, step: str, factory: Factory | None = None) -> 
     if target >= STEPS.index("recommended"):
         act(Action.RECOMMEND, cast.province)
     if target >= STEPS.index("certified"):
-        act(Action.CERTIFY, cast.province)
+        with publicity_over(cast, [application]):
+            act(Action.CERTIFY, cast.province)
     application.refresh_from_db()
     return application
+
+
+@contextmanager
+def publicity_over(cast: ReviewCast, applications: Sequence[Application]) -> Iterator[Publicity]:
+    """Publish the recommended applications for publicity now, then move the clock
+    (time-machine) to the morning after the period: inside the block they can be certified."""
+    with calendar_ahead():
+        publicity = publicity_publish(
+            actor=cast.province, campaign=cast.campaign, applications=applications
+        )
+        after = datetime.combine(
+            publicity.ends_on + timedelta(days=1), time(9, 30), timezone.get_current_timezone()
+        )
+        with time_machine.travel(after, tick=True):
+            yield publicity
+
+
+@contextmanager
+def calendar_ahead() -> Iterator[None]:
+    """Late in a year the loaded calendar (chinesecalendar) may end before a publicity does:
+    then a stand-in for next year (weekends off, New Year's Day the only holiday) is published
+    for the block, as test data, and forgotten after it."""
+    today = timezone.localdate()
+    following = today.year + 1
+    if (
+        today < date(today.year, 12, 1)
+        or CalendarYear.objects.filter(
+            year=following, status=CalendarYear.Status.PUBLISHED
+        ).exists()
+    ):
+        yield
+        return
+    admin = mf.UserFactory(role=Role.PLATFORM_ADMIN)
+    calendar_year_create(year=following, source_notice="test stand-in", actor=admin)
+    working_day_set(
+        day=date(following, 1, 1), is_workday=False, holiday="new_years_day", actor=admin
+    )
+    calendar_year_publish(year=following, actor=admin)
+    refcache.clear()
+    try:
+        yield
+    finally:
+        refcache.clear()  # the year goes with the test's transaction

@@ -44,7 +44,9 @@ PER_KIND_ADMIN = 3
 # reached by links the test follows on its own (the API), and the admin's destructive pages.
 NOT_FOLLOWED = re.compile(
     r"^/(?:static|media|i18n|api)/|^/accounts/logout/|^/assessments/evidence/|"
-    r"^/applications/files/|^/admin/(?:logout|r)/|/(?:delete|history)/$"
+    r"^/applications/files/|^/admin/(?:logout|r)/|/(?:delete|history)/$|"
+    # Downloads, not pages: the browser hands them to its PDF viewer.
+    r"^/certificates/\d+/pdf$|^/publicity/objections/\d+/evidence$"
 )
 VIOLATION_PREFIX = "CSP violation:"
 REPORT_VIOLATIONS = f"""

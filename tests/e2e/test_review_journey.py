@@ -32,7 +32,13 @@ from certification.workflow.events import EventType
 from factories.services import cultivation_pool_add
 from tests import model_factories as mf
 from tests.certification.conftest import PDF, SCENARIO_BY_STAGE, submitted_assessment
-from tests.certification.review_setup import RUBRIC_SCORES, ReviewCast, advanced_at, make_cast
+from tests.certification.review_setup import (
+    RUBRIC_SCORES,
+    ReviewCast,
+    advanced_at,
+    make_cast,
+    publicity_over,
+)
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, sign_in
 
 STAGES = ["production_operations", "production_management", "operational_management"]
@@ -465,10 +471,14 @@ def test_advanced_application_from_draft_to_certificate(desk: Desk, cast, pooled
     )
     expect(status_badge(province)).to_have_class(re.compile(r"\bstatus-recommended\b"))
     expect(province.locator(".certificate-number")).to_have_count(0)
-    act(province, Action.CERTIFY)
-    expect(success_message(province)).to_have_text(
-        zh("The factory is certified; the certificate is issued.")
-    )
+    # Publicity: published now, certified once its working days are over (the clock moved).
+    application.refresh_from_db()
+    with publicity_over(cast, [application]):
+        province.reload()
+        act(province, Action.CERTIFY)
+        expect(success_message(province)).to_have_text(
+            zh("The factory is certified; the certificate is issued.")
+        )
     expect(status_badge(province)).to_have_class(re.compile(r"\bstatus-certified\b"))
     expect(status_badge(province)).to_have_text("已认定")
     number_cell = province.locator(".certificate-number")

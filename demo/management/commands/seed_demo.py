@@ -24,7 +24,7 @@ from assessments.services import (
     assessment_submit,
 )
 from certification import services
-from certification.models import Application, Declaration, Expert, ExpertConflict
+from certification.models import Application, Declaration, Expert, ExpertConflict, Publicity
 from certification.services.reviews import expert_conflict_declare, expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
@@ -32,6 +32,7 @@ from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
+from workdays.calendar import CalendarYearMissing
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"  # noqa: S105 - demo only, refused unless DEBUG is on
@@ -122,7 +123,7 @@ DEMO_REVIEW_STEPS = [
     ("苏州精工吴中装配工厂", "expert_review"),
     ("苏州精工相城电机工厂", "joint_review"),
     ("苏州精工吴江铸造工厂", "returned"),
-    ("苏州精工常熟电子工厂", "recommended"),
+    ("苏州精工常熟电子工厂", "in_publicity"),
     ("苏州精工太仓装备工厂", "certified"),
 ]
 JOINT_DEPARTMENTS = [
@@ -390,8 +391,34 @@ class Command(BaseCommand):
             act(Action.RETURN, "prov_jiangsu", "请补充近三年关键指标的第三方核验材料。")
             return
         act(Action.RECOMMEND, "prov_jiangsu", "专家评分及联审通过，推荐公示。")
-        if step == "certified":
-            act(Action.CERTIFY, "prov_jiangsu")
+        if step == "recommended":
+            return
+        assert application.campaign is not None  # an advanced application has its campaign
+        try:
+            publicity = services.publicity_publish(
+                actor=users["prov_jiangsu"],
+                campaign=application.campaign,
+                applications=[application],
+                title="江苏省2026年度先进级智能工厂拟认定名单公示",
+            )
+        except CalendarYearMissing as missing:  # late in December, before next year is loaded
+            self.stdout.write(f"publicity left out: {missing}")
+            return
+        entry = publicity.entries.get()
+        if step == "in_publicity":
+            services.objection_lodge(
+                entry=entry,
+                name="周明",
+                contact="13912345678",
+                grounds="据了解，该工厂2024年曾因环保问题被责令整改，请核实是否符合申报条件。",
+            )
+            return
+        # Demo history: this list went up a fortnight ago and its period is over.
+        ended = timezone.localdate() - timedelta(days=7)
+        Publicity.objects.filter(pk=publicity.pk).update(
+            starts_on=ended - timedelta(days=6), ends_on=ended
+        )
+        act(Action.CERTIFY, "prov_jiangsu")
 
     def _seed(self) -> None:
         for code, name_zh, name_en, kind in JOINT_DEPARTMENTS:

@@ -24,7 +24,8 @@ The figures of each row (see ``tests.bench.http.load.JobResult``):
 - floor req/s: the same for the floor view, in the same interleaved rounds;
 - ratio: req/s over floor req/s. The floor costs what the framework costs (middleware, token
   authentication, DRF rendering); 1.0 means the endpoint costs no more, 0.25 that the
-  endpoint's own work costs three times the framework's;
+  endpoint's own work costs three times the framework's. An anonymous job's floor is the
+  public one (no token to look up), as the public endpoints are requested;
 - p50, p95, p99: the endpoint's latency percentiles under this load, in milliseconds;
 - errors: endpoint requests that did not answer 200 during the load.
 
@@ -56,6 +57,7 @@ BASE_DIR = Path(__file__).resolve().parents[3]
 SETTINGS_MODULE = "tests.bench.http.settings"
 HOST = "127.0.0.1"
 FLOOR_PATH = "/bench/floor/"
+PUBLIC_FLOOR_PATH = "/bench/floor/public/"  # the floor of anonymous jobs
 PAGE_TWO = " (page 2)"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -133,6 +135,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("certificates list", "/api/v1/certificates/"),
     Endpoint("certificate detail", "/api/v1/certificates/{certificate}/"),
     Endpoint("campaigns list", "/api/v1/campaigns/"),
+    # The public registry (no sign-in): the lookup by credit code, and the verification of a
+    # certificate by its printed token.
+    Endpoint("registry lookup", "/api/v1/registry/?uscc={uscc}", principals=("anonymous",)),
+    Endpoint(
+        "registry verify",
+        "/api/v1/registry/certificates/{certificate_number}/?t={certificate_token}",
+        principals=("anonymous",),
+    ),
 )
 
 
@@ -252,12 +262,14 @@ def prepare_principals() -> dict[str, str | None]:
 
 
 def pick_samples() -> dict[str, Any]:
-    """Ids for the detail endpoints, all in Jiangsu: a basic certificate and its application,
-    factory, enterprise (and USCC) and the factory's latest assessment; an application at a
-    step where the provincial department chooses experts. A sample that does not exist is
-    left out (its endpoints are skipped). Only the columns needed are read."""
+    """Ids for the detail endpoints, all in Jiangsu: a basic certificate (its number and
+    verification token too) and its application, factory, enterprise (and USCC) and the
+    factory's latest assessment; an application at a step where the provincial department
+    chooses experts. A sample that does not exist is left out (its endpoints are skipped).
+    Only the columns needed are read."""
     from assessments.models import Assessment
     from certification.models import Application, Certificate, Tier
+    from certification.verification import certificate_token
 
     samples: dict[str, Any] = {}
     certificate = (
@@ -269,6 +281,7 @@ def pick_samples() -> dict[str, Any]:
         .order_by("pk")
         .values(
             "pk",
+            "number",
             "application_id",
             "factory_id",
             "factory__enterprise_id",
@@ -283,6 +296,8 @@ def pick_samples() -> dict[str, Any]:
             factory=certificate["factory_id"],
             enterprise=certificate["factory__enterprise_id"],
             uscc=quote(certificate["factory__enterprise__uscc"]),
+            certificate_number=quote(certificate["number"], safe=""),
+            certificate_token=certificate_token(certificate["number"]),
         )
         assessment = (
             Assessment.objects.filter(factory_id=certificate["factory_id"])
@@ -431,13 +446,14 @@ class Server:
         return fetch(HOST, self.port, path, token, keep_body=True)
 
     def wait_ready(self, token: str | None, timeout: float = 60.0) -> None:
-        """Wait until the floor view answers 200."""
+        """Wait until the floor view answers 200 (and the public one, to no token)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 raise BenchError(f"gunicorn exited; its log:\n{self.log_tail()}")
             sample = self.fetch(FLOOR_PATH, token)
             if sample.status == 200:
+                self._check_public_floor()
                 return
             if sample.status:
                 raise BenchError(
@@ -446,6 +462,14 @@ class Server:
                 )
             time.sleep(0.2)
         raise BenchError(f"gunicorn did not answer in {timeout:.0f} s:\n{self.log_tail()}")
+
+    def _check_public_floor(self) -> None:
+        sample = self.fetch(PUBLIC_FLOOR_PATH, None)
+        if sample.status != 200:
+            raise BenchError(
+                f"The public floor view answered {sample.status}: {excerpt(sample.body)}\n"
+                f"gunicorn log:\n{self.log_tail()}"
+            )
 
     def worker_pids(self) -> list[int]:
         if self.process is None:
@@ -498,10 +522,9 @@ def build_jobs(
             continue
         for principal in endpoint.principals:
             token = tokens[principal]
-            # The floor requires authentication: an anonymous job's floor uses the national
-            # token (an approximation: that floor includes a token look-up).
-            floor_token = token if token is not None else tokens["national"]
-            jobs.append(Job(endpoint.name, principal, path, token, FLOOR_PATH, floor_token))
+            # An anonymous job is compared with the public floor, requested anonymously too.
+            floor_path = FLOOR_PATH if token is not None else PUBLIC_FLOOR_PATH
+            jobs.append(Job(endpoint.name, principal, path, token, floor_path, token))
     return jobs, skipped
 
 

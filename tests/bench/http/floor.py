@@ -1,7 +1,9 @@
 """The floor view and the query-count middleware of the HTTP benchmark.
 
 The floor view does no work of its own: the cost of a request to it is what the framework costs
-(the middleware stack, token authentication, DRF's content negotiation and JSON rendering). An
+(the middleware stack, token authentication, DRF's content negotiation and JSON rendering). The
+public floor is the same for anonymous requests (no token to look up), so that a public endpoint
+is compared with what the framework costs an anonymous client. An
 endpoint's requests per second divided by the floor's is then the share of the framework in the
 endpoint's cost: 1.0 means the endpoint costs no more than the framework; 0.25 means its own
 work costs three times as much as the framework does.
@@ -14,6 +16,7 @@ from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -40,6 +43,14 @@ class FloorView(APIView):
 
     def get(self, request: Request) -> Response:
         return Response(FLOOR_BODY)
+
+
+class PublicFloorView(FloorView):
+    """The same body for anyone, as the public endpoints (the registry) answer: the default
+    authentication classes (with no credentials sent, nothing to look up) and throttles, no
+    permission to pass. The floor of anonymous jobs."""
+
+    permission_classes = [AllowAny]
 
 
 class QueryCounter:

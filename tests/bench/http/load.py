@@ -44,8 +44,8 @@ class Job:
     """An endpoint requested as a principal, and the floor request to compare it with.
 
     ``token`` is the principal's API token (None: anonymous). ``floor_token`` is the token the
-    floor is requested with; the floor requires authentication, so for an anonymous principal it
-    is another principal's.
+    floor is requested with: the principal's own; an anonymous principal requests the public
+    floor (``bench/floor/public/``) with no token.
     """
 
     name: str

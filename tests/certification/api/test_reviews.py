@@ -40,6 +40,7 @@ from tests.certification.review_setup import (
     ReviewCast,
     advanced_at,
     joint_department,
+    publicity_over,
 )
 from tests.conftest import api_client_for
 
@@ -167,7 +168,10 @@ def test_the_advanced_journey_through_the_api(cast, django_capture_on_commit_cal
 
     response = act(cast.province, pk, "recommend", {"reason": "推荐"})
     assert response.status_code == 200 and response.json()["status"] == "recommended"
-    response = act(cast.province, pk, "certify")
+    refused = act(cast.province, pk, "certify")  # publicity first
+    assert refused.status_code == 409 and refused.json()["code"] == "not_ready"
+    with publicity_over(cast, [Application.objects.get(pk=pk)]):
+        response = act(cast.province, pk, "certify")
     assert response.status_code == 200, response.json()
     assert response.json()["status"] == "certified"
 
@@ -190,7 +194,8 @@ def test_the_advanced_journey_through_the_api(cast, django_capture_on_commit_cal
     expected += [("accept_assignment", None), ("score", None)] * len(cast.experts)
     expected += [("send_to_joint", province_code)]
     expected += [("concur", reviewer.authority.code) for reviewer in cast.joint]
-    expected += [("recommend", province_code), ("issue", province_code)]
+    expected += [("recommend", province_code), ("publicize", province_code)]
+    expected += [("issue", province_code)]
     expected += [("certify", province_code)]
     timeline = data["timeline"]
     assert [(e["event_type"], e["acting_authority"]) for e in timeline] == expected

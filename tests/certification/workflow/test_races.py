@@ -18,7 +18,7 @@ from certification.models import AuditEvent, Certificate, JointOpinion
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
 from core.errors import DomainError
-from tests.certification.review_setup import RUBRIC_SCORES, advanced_at, make_cast
+from tests.certification.review_setup import RUBRIC_SCORES, advanced_at, make_cast, publicity_over
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,11 +102,12 @@ def test_twenty_concurrences_of_one_department_count_once(cast):
 
 def test_twenty_certifications_issue_one_certificate(cast):
     application = advanced_at(cast, "recommended")
-    done, refused = race(
-        lambda: application_transition(
-            application=application.pk, action=Action.CERTIFY, actor=cast.province
+    with publicity_over(cast, [application]):
+        done, refused = race(
+            lambda: application_transition(
+                application=application.pk, action=Action.CERTIFY, actor=cast.province
+            )
         )
-    )
     assert done == 1 and set(refused) == {"invalid_transition"}
     assert Certificate.objects.filter(application=application).count() == 1
     assert AuditEvent.objects.filter(application=application, event_type="certify").count() == 1
@@ -132,10 +133,11 @@ def test_parallel_certifications_of_different_factories_get_distinct_numbers(cas
             connection.close()
 
     threads = [threading.Thread(target=certify, args=(a.pk,)) for a in applications]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    with publicity_over(cast, applications):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
     assert not errors, errors
     numbers = list(
         Certificate.objects.filter(application__in=applications).values_list("number", flat=True)
