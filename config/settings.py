@@ -188,6 +188,9 @@ UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
 # A submitted self-assessment is valid for this many months (DESIGN 2.5).
 # The portal's public address, printed in certificates' QR codes (the verification page).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/")
+# How long a registry lookup by credit code may be served from the cache when no certificate
+# changed (a status change shows at once; a renamed factory within this time).
+REGISTRY_CACHE_SECONDS = env.int("REGISTRY_CACHE_SECONDS", default=300)
 # Signs the verification links printed on certificates. Kept apart from SECRET_KEY so that
 # rotating the session secret does not break certificates already printed; falls back to it.
 CERTIFICATE_VERIFY_KEY = env.str("CERTIFICATE_VERIFY_KEY", default="") or SECRET_KEY

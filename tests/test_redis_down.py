@@ -146,3 +146,23 @@ def test_healthz_when_all_is_up(settings, broker_at):
         "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
         "pending_tasks": 0,
     }
+
+
+def test_the_registry_lookup_answers_from_the_database(redis_down, settings, tmp_path):
+    """The registry's cache is an accelerator: with it down, a lookup (and a certificate change,
+    which moves the cache's generation on) still works."""
+    from certification import services
+    from certification.models import Certificate
+    from tests.certification.conftest import ready_basic
+
+    settings.MEDIA_ROOT = tmp_path
+    user = mf.UserFactory(role="enterprise_user")
+    factory = mf.FactoryFactory()
+    mf.member_of(user, factory.enterprise)
+    application = ready_basic(user, factory, settings)
+    services.application_submit(actor=user, application=application)
+    services.application_run_checks(application_id=application.pk, submission=1)
+    certificate = Certificate.objects.get(application=application)
+    answer = APIClient().get(f"/api/v1/registry/?uscc={factory.enterprise.uscc}")
+    assert answer.status_code == 200
+    assert answer.json()["results"][0]["certificates"][0]["number"] == certificate.number
