@@ -5,22 +5,18 @@ and each certificate's number, tier, status and dates. Never assessment answers,
 claims, evidence or the people involved.
 
 The lookup by credit code (banks, subsidy programmes, other government systems) is the hot
-path: one prepared query (core.prepared) however many factories and certificates the
-enterprise has. The search reads a page of factories and then their certificates: two queries
+path: one query prepared on the server (core.prepared) however many factories and certificates
+the enterprise has. The search reads a page of factories and then their certificates: two queries
 whatever the page size.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from certification.models import Certificate, Tier
@@ -30,8 +26,6 @@ from core.i18n import english_active
 from core.prepared import PreparedQuery
 from factories.models import Factory
 from regions.models import City, Province
-
-logger = logging.getLogger(__name__)
 
 TIER_ORDER = {tier: rank for rank, tier in enumerate(Tier.values)}  # basic ... leading
 
@@ -144,52 +138,11 @@ def _entries(rows: Iterable[Sequence[Any]]) -> list[RegistryFactory]:
 
 def registry_lookup_by_uscc(uscc: str) -> list[RegistryFactory]:
     """Every certified factory of the enterprise with this credit code, with every certificate
-    (newest first): from the cache when no certificate changed since it was read (one round
-    trip to Redis), else one query.
-
-    The cached rows carry the registry's generation read before the query; any certificate
-    change moves the generation on (``registry_changed``), so an answer read before a change is
-    never served after it. Names and regions changed without a certificate change show within
-    ``REGISTRY_CACHE_SECONDS``. Without the cache (Redis down) every lookup is a query."""
-    key = f"registry:uscc:{uscc}"
-    try:
-        found = cache.get_many([_GENERATION_KEY, key])
-    except Exception:  # the cache is an accelerator, never a dependency
-        logger.warning("registry cache unavailable", exc_info=True)
-        return _entries(_BY_USCC.rows(uscc=uscc))
-    generation = found.get(_GENERATION_KEY, 0)
-    cached = found.get(key)
-    if cached is not None and cached[0] == generation:
-        return _entries(cached[1])
-    rows = _BY_USCC.rows(uscc=uscc)
-    try:
-        cache.set(key, (generation, rows), settings.REGISTRY_CACHE_SECONDS)
-    except Exception:
-        logger.warning("registry cache unavailable", exc_info=True)
-    return _entries(rows)
-
-
-_GENERATION_KEY = "registry:generation"
-
-
-def registry_changed() -> None:
-    """Certificates changed: registry answers cached before are stale. The generation moves on
-    now and again after commit (a lookup that read the database between the two would
-    otherwise keep the old answer under the new generation)."""
-    _next_generation()
-    transaction.on_commit(_next_generation)
-
-
-def _next_generation() -> None:
-    try:
-        cache.incr(_GENERATION_KEY)
-    except ValueError:  # not there yet (or evicted): any new value makes old entries stale
-        try:
-            cache.add(_GENERATION_KEY, 1, None) or cache.incr(_GENERATION_KEY)
-        except Exception:
-            logger.warning("registry cache unavailable", exc_info=True)
-    except Exception:
-        logger.warning("registry cache unavailable", exc_info=True)
+    (newest first): one query, prepared on the server. Always read from the database, so that a
+    change to a certificate, a name or a region shows on the next request. (A Redis cache in
+    front of it was tried: a miss then cost two cache round trips and the query, and the query
+    alone, once prepared, costs about one round trip.)"""
+    return _entries(_BY_USCC.rows(uscc=uscc))
 
 
 def registry_factories(

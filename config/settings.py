@@ -105,6 +105,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # checks it before reuse so that a database restart costs one retry, not errors.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+# Hot-path queries (core.prepared) are prepared on the PostgreSQL server once per connection.
+# Off behind a pooler in transaction mode (PgBouncer), where sessions change under a client.
+DATABASE_SERVER_PREPARE = env.bool("DATABASE_SERVER_PREPARE", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -188,9 +191,6 @@ UPLOAD_ZIP_MAX_RATIO = env.int("UPLOAD_ZIP_MAX_RATIO", default=100)
 # A submitted self-assessment is valid for this many months (DESIGN 2.5).
 # The portal's public address, printed in certificates' QR codes (the verification page).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rstrip("/")
-# How long a registry lookup by credit code may be served from the cache when no certificate
-# changed (a status change shows at once; a renamed factory within this time).
-REGISTRY_CACHE_SECONDS = env.int("REGISTRY_CACHE_SECONDS", default=300)
 # Signs the verification links printed on certificates. Kept apart from SECRET_KEY so that
 # rotating the session secret does not break certificates already printed; falls back to it.
 CERTIFICATE_VERIFY_KEY = env.str("CERTIFICATE_VERIFY_KEY", default="") or SECRET_KEY
@@ -258,7 +258,7 @@ CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=1.0)
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,

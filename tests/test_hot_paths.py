@@ -129,16 +129,65 @@ def test_a_prepared_query_gives_the_rows_of_its_queryset(enterprise_user):
         return Assessment.objects.filter(factory_id=factory).values_list("pk", "result", "status")
 
     query = PreparedQuery(build, factory=-1)
+    counts = []
     for assessment in (first, second):
         rows, count = queries_of(lambda a=assessment: query.rows(factory=a.factory_id))
-        assert rows == list(build(assessment.factory_id)) and count == 1
+        counts.append(count)
+        assert rows == list(build(assessment.factory_id))
         assert isinstance(rows[0][1], dict) and rows[0][0] == assessment.pk
+    # Prepared on the server by its first run on this connection (PREPARE, then EXECUTE); only
+    # executed after that.
+    assert counts == [2, 1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s",
+            [query.compile().name],
+        )
+        (statement,) = cursor.fetchone()
+    assert statement.startswith(f"PREPARE {query.compile().name} AS SELECT")
     assert query.rows(factory=10**9) == []
     with pytest.raises(TypeError):
         query.rows(enterprise=1)
     unused = PreparedQuery(lambda factory: Assessment.objects.all().values_list("pk"), factory=-1)
     with pytest.raises(ValueError, match="sentinels"):
         unused.rows(factory=1)
+
+
+def test_a_prepared_query_keeps_a_percent_operator_and_runs_unprepared_when_told(
+    enterprise_user, settings
+):
+    """The SQL's escaped ``%%`` (the modulo operator) survives the PREPARE, sent without
+    parameters; with DATABASE_SERVER_PREPARE off the SQL runs as compiled, one query a time."""
+    from django.db.models import F
+
+    from assessments.models import Assessment
+    from core.prepared import PreparedQuery
+
+    factory = mf.FactoryFactory()
+    mf.member_of(enterprise_user, factory.enterprise)
+    assessment = submitted_assessment(enterprise_user, factory, 2)
+
+    def build(factory):
+        return (
+            Assessment.objects.filter(factory_id=factory)
+            .annotate(remainder=F("pk") % 7)
+            .values_list("pk", "remainder")
+        )
+
+    query = PreparedQuery(build, factory=-1)
+    assert "%%" in query.compile().sql
+    assert query.rows(factory=factory.pk) == [(assessment.pk, assessment.pk % 7)]
+    settings.DATABASE_SERVER_PREPARE = False
+    unprepared = PreparedQuery(lambda factory: build(factory).reverse(), factory=-1)
+    rows, count = queries_of(lambda: unprepared.rows(factory=factory.pk))
+    assert rows == [(assessment.pk, assessment.pk % 7)] and count == 1
+    assert unprepared.compile().name != query.compile().name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name = %s",
+            [unprepared.compile().name],
+        )
+        assert cursor.fetchone() == (0,)
 
 
 def test_a_change_is_published_whatever_the_shared_generation_held(
@@ -153,3 +202,22 @@ def test_a_change_is_published_whatever_the_shared_generation_held(
             refcache.reference_data_changed()
         seen.add(cache.get(refcache.GENERATION_KEY))
     assert len(seen) == 2 and not any(str(value).startswith("not-a-number") for value in seen)
+
+
+def test_the_redis_cache_keeps_one_client_per_pool():
+    """core.cache: every operation on the same Redis server goes through one client (Django's
+    backend built a new one per operation), and values still go there and back."""
+    from django.core.cache import caches
+
+    from core.cache import RedisCache
+
+    assert isinstance(caches["default"], RedisCache)
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client("any-key", write=False) is client
+    key = f"hot-paths-{uuid.uuid4()}"
+    cache.set(key, {"value": 1}, 30)
+    assert cache.get(key) == {"value": 1} and cache.get_many([key]) == {key: {"value": 1}}
+    assert client.exists(cache.make_and_validate_key(key)) == 1
+    cache.delete(key)
+    assert cache.get(key) is None

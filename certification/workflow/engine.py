@@ -25,7 +25,6 @@ from accounts.models import User
 from accounts.selectors import AnyUser, Decision
 from certification.error_codes import ErrorCode
 from certification.models import Application, AuditEvent, Certificate
-from certification.registry import registry_changed
 from certification.workflow.definitions import (
     CERTIFICATE_TRANSITIONS,
     Action,
@@ -416,7 +415,6 @@ def certificates_issued(
         certificate.status = transition.target
         certificate.status_changed_at = now
     created = Certificate.objects.bulk_create(certificates)
-    registry_changed()
     insert_rows(
         AuditEvent,
         ("certificate_id", "actor_id", "acting_authority_id", "event_type", "to_status"),
@@ -479,7 +477,6 @@ def certificate_transition(
     if reason:
         certificate.status_reason = reason
     certificate.save()
-    registry_changed()
     event_record(
         event_type=transition.event_type,
         certificate=certificate,

@@ -59,6 +59,7 @@ HOST = "127.0.0.1"
 FLOOR_PATH = "/bench/floor/"
 PUBLIC_FLOOR_PATH = "/bench/floor/public/"  # the floor of anonymous jobs
 PAGE_TWO = " (page 2)"
+REGISTRY_CODES = 5000  # more than a registry job requests, so each code is seen about once
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -116,6 +117,9 @@ class Endpoint:
     name: str
     path: str
     principals: tuple[str, ...] = ("national", "provincial")
+    # A sample holding many values for one placeholder of ``path`` (``(placeholder, sample)``):
+    # the requests go through them in turn, so that a cache sees mostly first visits.
+    spread: tuple[str, str] | None = None
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -135,9 +139,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("certificates list", "/api/v1/certificates/"),
     Endpoint("certificate detail", "/api/v1/certificates/{certificate}/"),
     Endpoint("campaigns list", "/api/v1/campaigns/"),
-    # The public registry (no sign-in): the lookup by credit code, and the verification of a
+    # The public registry (no sign-in): the lookup by credit code (the same code again and
+    # again, then thousands of codes in turn, each seen about once), and the verification of a
     # certificate by its printed token.
     Endpoint("registry lookup", "/api/v1/registry/?uscc={uscc}", principals=("anonymous",)),
+    Endpoint(
+        "registry lookup, many codes",
+        "/api/v1/registry/?uscc={uscc}",
+        principals=("anonymous",),
+        spread=("uscc", "registry_usccs"),
+    ),
     Endpoint(
         "registry verify",
         "/api/v1/registry/certificates/{certificate_number}/?t={certificate_token}",
@@ -307,6 +318,7 @@ def pick_samples() -> dict[str, Any]:
         )
         if assessment is not None:
             samples["assessment"] = assessment
+    samples["registry_usccs"] = registry_usccs()
     review = (
         Application.objects.filter(
             factory__city__province_id=SAMPLE_PROVINCE, status__in=EXPERT_CHOICE_STATES
@@ -318,6 +330,24 @@ def pick_samples() -> dict[str, Any]:
     if review is not None:
         samples["review_application"] = review
     return samples
+
+
+def registry_usccs(count: int = REGISTRY_CODES) -> list[str]:
+    """Credit codes of enterprises with certificates, all over the country, in an order that
+    is the same from run to run but unrelated to the lookup's indexes."""
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import MD5
+
+    from certification.models import Certificate
+    from factories.models import Enterprise
+
+    certified = Certificate.objects.filter(factory__enterprise=OuterRef("pk"))
+    codes = (
+        Enterprise.objects.filter(Exists(certified))
+        .order_by(MD5("uscc"))
+        .values_list("uscc", flat=True)[:count]
+    )
+    return [quote(code) for code in codes]
 
 
 def enterprise_count() -> int:
@@ -520,11 +550,20 @@ def build_jobs(
         except KeyError as missing:
             skipped.append(f"{endpoint.name}: no sample {missing} in the database")
             continue
+        paths: list[str] = []
+        if endpoint.spread is not None:
+            placeholder, key = endpoint.spread
+            values = samples.get(key) or []
+            if not values:
+                skipped.append(f"{endpoint.name}: no sample {key!r} in the database")
+                continue
+            paths = [endpoint.path.format(**{**samples, placeholder: value}) for value in values]
+            path = paths[0]
         for principal in endpoint.principals:
             token = tokens[principal]
             # An anonymous job is compared with the public floor, requested anonymously too.
             floor_path = FLOOR_PATH if token is not None else PUBLIC_FLOOR_PATH
-            jobs.append(Job(endpoint.name, principal, path, token, floor_path, token))
+            jobs.append(Job(endpoint.name, principal, path, token, floor_path, token, paths))
     return jobs, skipped
 
 
@@ -673,7 +712,17 @@ def describe(config: Config, enterprises: int, samples: Mapping[str, Any], jobs:
         f"x (floor {config.seconds:g} s, endpoint {config.seconds:g} s), "
         f"{os.cpu_count()} CPUs shared by server, database and load."
     )
-    print(f"Samples (province {SAMPLE_PROVINCE}): {dict(samples)}; {jobs} endpoint x principal")
+    print(
+        f"Samples (province {SAMPLE_PROVINCE}): {summarized(samples)}; {jobs} endpoint x principal"
+    )
+
+
+def summarized(samples: Mapping[str, Any]) -> dict[str, Any]:
+    """The samples, with a list of many values shown by its length."""
+    return {
+        key: f"<{len(value)} values>" if isinstance(value, list) else value
+        for key, value in samples.items()
+    }
 
 
 def benchmark(config: Config, environment: Mapping[str, str]) -> dict[str, Any] | None:
@@ -709,7 +758,7 @@ def benchmark(config: Config, environment: Mapping[str, str]) -> dict[str, Any] 
         "database": safe_url(config.database_url),
         "config": {k: v for k, v in asdict(config).items() if k != "database_url"},
         "cpus": os.cpu_count(),
-        "samples": dict(samples),
+        "samples": summarized(samples),
         "skipped": skipped,
         "probe": [asdict(row) for row in probes],
         "results": results,

@@ -15,12 +15,14 @@ connection after every response anyway).
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import math
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -54,6 +56,9 @@ class Job:
     token: str | None
     floor_path: str
     floor_token: str | None
+    # When given, the endpoint's requests go through these paths in turn (``path`` is the
+    # first), so that a cache keyed by the request sees mostly first visits.
+    paths: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -137,9 +142,12 @@ def fetch(host: str, port: int, path: str, token: str | None, *, keep_body: bool
     return Sample(status, seconds, count, body if keep_body else b"")
 
 
-def run_phase(plan: Plan, path: str, token: str | None, seconds: float) -> Phase:
-    """``plan.clients`` threads request ``path`` back to back until ``seconds`` have passed;
-    requests in flight at the deadline are completed and counted."""
+def run_phase(
+    plan: Plan, path: str, token: str | None, seconds: float, paths: Iterator[str] | None = None
+) -> Phase:
+    """``plan.clients`` threads request ``path`` (or the next of ``paths`` each time) back to
+    back until ``seconds`` have passed; requests in flight at the deadline are completed and
+    counted."""
     phase = Phase()
     lock = threading.Lock()
     start = time.perf_counter()
@@ -148,7 +156,12 @@ def run_phase(plan: Plan, path: str, token: str | None, seconds: float) -> Phase
     def client() -> None:
         mine = []
         while time.perf_counter() < deadline:
-            mine.append(fetch(plan.host, plan.port, path, token))
+            if paths is None:
+                target = path
+            else:
+                with lock:
+                    target = next(paths)
+            mine.append(fetch(plan.host, plan.port, target, token))
         with lock:
             phase.samples.extend(mine)
 
@@ -212,15 +225,17 @@ def summarize(job: Job, endpoint: list[Phase], floor: list[Phase]) -> JobResult:
 
 
 def run_job(plan: Plan, job: Job) -> JobResult:
-    """Warm-up, then ``plan.rounds`` × (floor, endpoint)."""
+    """Warm-up, then ``plan.rounds`` × (floor, endpoint). A job with ``paths`` goes through
+    them once, in order, across its phases (then again from the start)."""
+    paths = itertools.cycle(job.paths) if job.paths else None
     if plan.warmup_seconds > 0:
         run_phase(plan, job.floor_path, job.floor_token, plan.warmup_seconds)
-        run_phase(plan, job.path, job.token, plan.warmup_seconds)
+        run_phase(plan, job.path, job.token, plan.warmup_seconds, paths)
     floor: list[Phase] = []
     endpoint: list[Phase] = []
     for _ in range(plan.rounds):
         floor.append(run_phase(plan, job.floor_path, job.floor_token, plan.seconds))
-        endpoint.append(run_phase(plan, job.path, job.token, plan.seconds))
+        endpoint.append(run_phase(plan, job.path, job.token, plan.seconds, paths))
     return summarize(job, endpoint, floor)
 
 
