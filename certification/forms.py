@@ -458,6 +458,10 @@ OBJECTION_OUTCOME_CHOICES = [
     ("upheld_return", _("Upheld: return the application to the enterprise")),
     ("upheld_reject", _("Upheld: reject the application")),
 ]
+FILING_OBJECTION_OUTCOME_CHOICES = [
+    ("dismissed", _("Dismissed: the filing stands")),
+    ("upheld_reject", _("Upheld: reject the filing and revoke its certificate")),
+]
 
 
 class ObjectionDecisionForm(forms.Form):
@@ -478,6 +482,14 @@ class ObjectionDecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Recorded with the decision in the application's history."),
     )
+
+    def __init__(self, *args: Any, filing: bool = False, **kwargs: Any) -> None:
+        """``filing``: the objection is against a basic filing, which cannot be returned."""
+        super().__init__(*args, **kwargs)
+        if filing:
+            outcome = self.fields["outcome"]
+            assert isinstance(outcome, forms.ChoiceField)
+            outcome.choices = FILING_OBJECTION_OUTCOME_CHOICES
 
 
 class PublicityPublishForm(forms.Form):

@@ -940,6 +940,22 @@ def authority_official_check(user: AnyUser, authority: Authority) -> Decision:
     return Decision(False, _("Only the certifying authority itself can do this."))
 
 
+def campaigns_awaiting_publicity(user: AnyUser) -> dict[int, int]:
+    """For an official acting for a certifying authority: its campaigns with applications
+    recommended and not listed yet, and how many (one query); empty for anyone else."""
+    authority = getattr(user, "authority", None)
+    if authority is None or not authority_official_check(user, authority):
+        return {}
+    rows = (
+        application_list_for(user)
+        .filter(status=Application.Status.RECOMMENDED, campaign__authority=authority)
+        .order_by()
+        .values("campaign_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["campaign_id"]: row["count"] for row in rows}
+
+
 def publicity_authority_check(user: AnyUser, publicity: Publicity) -> Decision:
     """Only the authority that published the list (an official acting for it) sees its
     objections and decides on them."""

@@ -75,4 +75,5 @@ urlpatterns = [
         name="objection-evidence",
     ),
     path("campaigns/<int:pk>/publicity/new", publicity.publicity_new, name="publicity-new"),
+    path("publicity/new-filings", publicity.publicity_new_filings, name="publicity-new-filings"),
 ]

@@ -48,13 +48,23 @@ class PublicityOutput(serializers.Serializer):
 
 
 class PublicityCreateInput(InputSerializer):
-    campaign = AsciiIntegerField(min_value=1)
+    campaign = AsciiIntegerField(
+        min_value=1,
+        required=False,
+        help_text=(
+            "The campaign batch to list (a provincial department or MIIT). Omitted: a city "
+            "bureau's list of the basic filings it holds."
+        ),
+    )
     applications = serializers.ListField(
         child=AsciiIntegerField(min_value=1),
         required=False,
         allow_empty=False,
         max_length=500,
-        help_text="Recommended applications of the campaign (default: all of them).",
+        help_text=(
+            "Recommended applications of the campaign, or basic filings never listed before "
+            "(default: all of them)."
+        ),
     )
     starts_on = serializers.DateField(required=False, help_text="Default: today.")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200)
@@ -90,7 +100,13 @@ class ObjectionOutput(serializers.Serializer):
 
 
 class ObjectionDecisionInput(InputSerializer):
-    outcome = serializers.ChoiceField(choices=["dismissed", "upheld_return", "upheld_reject"])
+    outcome = serializers.ChoiceField(
+        choices=["dismissed", "upheld_return", "upheld_reject"],
+        help_text=(
+            "upheld_return returns the application to the enterprise; a basic filing cannot be "
+            "returned, and upheld_reject rejects it and revokes its certificate."
+        ),
+    )
     investigation = serializers.CharField(max_length=5000, help_text="What was found.")
     reason = serializers.CharField(
         max_length=5000, help_text="Kept in the audit log; told to the applicant when upheld."
@@ -151,8 +167,9 @@ def _today() -> Any:
 
 
 class PublicityList(APIView):
-    """GET: the publicity lists in their period (anyone). POST: the provincial department
-    publishes a campaign batch's recommended applications."""
+    """GET: the publicity lists in their period (anyone). POST: the certifying authority
+    publishes a campaign batch's recommended applications, or a city bureau a list of the basic
+    filings it holds."""
 
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
@@ -173,20 +190,23 @@ class PublicityList(APIView):
         body = PublicityCreateInput(data=object_body(request))
         body.is_valid(raise_exception=True)
         values = body.validated_data
-        campaign = selectors.campaign_list().filter(pk=values["campaign"]).first()
-        if campaign is None:
-            message = _("Unknown campaign.")
-            raise DomainError(message, fields={"campaign": [message]})
         applications = None
         if "applications" in values:
             applications = [Application(pk=pk) for pk in values["applications"]]
-        publicity = services.publicity_publish(
-            actor=acting_user(request),
-            campaign=campaign,
-            applications=applications,
-            starts_on=values.get("starts_on"),
-            title=values.get("title", ""),
-        )
+        common: dict[str, Any] = {
+            "actor": acting_user(request),
+            "applications": applications,
+            "starts_on": values.get("starts_on"),
+            "title": values.get("title", ""),
+        }
+        if "campaign" not in values:
+            publicity = services.publicity_publish_filings(**common)
+        else:
+            campaign = selectors.campaign_list().filter(pk=values["campaign"]).first()
+            if campaign is None:
+                message = _("Unknown campaign.")
+                raise DomainError(message, fields={"campaign": [message]})
+            publicity = services.publicity_publish(campaign=campaign, **common)
         entries = selectors.publicity_entries([publicity])[publicity.pk]
         return Response(
             PublicityOutput(publicity_data(publicity, entries, _today())).data,

@@ -27,9 +27,11 @@ from certification.services.drafting import (
 )
 from certification.services.notifications import application_notify
 from certification.services.publicity import (
+    filings_awaiting_publicity,
     objection_decide,
     objection_lodge,
     publicity_publish,
+    publicity_publish_filings,
 )
 from certification.services.reference import (
     catalogue_in_use,
@@ -64,7 +66,9 @@ __all__ = [
     "edition_in_use",
     "objection_decide",
     "objection_lodge",
+    "filings_awaiting_publicity",
     "publicity_publish",
+    "publicity_publish_filings",
     "tier_conditions_copy",
     "tier_conditions_publish",
 ]

@@ -4,6 +4,10 @@ the authority investigates each one and dismisses it or upholds it (the applicat
 returned or rejected, with the reason). An application is certified only once its period is over
 and every objection against it is resolved (the CERTIFY transition's guard).
 
+A city bureau also publishes lists of the basic filings it holds (``publicity_publish_filings``):
+basic certificates need no publicity first, so such a list follows them, and an objection upheld
+against a filing rejects it and revokes its certificate.
+
 Every step is an engine transition with its audit event: PUBLICIZE, LODGE_OBJECTION,
 DISMISS_OBJECTION, UPHOLD_OBJECTION_RETURN / _REJECT (certification.workflow.definitions).
 """
@@ -15,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,14 +30,21 @@ from certification.error_codes import ErrorCode
 from certification.models import (
     Application,
     Campaign,
+    Certificate,
     Objection,
     Publicity,
     PublicityEntry,
+    Tier,
 )
 from certification.workflow.definitions import Action
-from certification.workflow.engine import TransitionContext, application_transition
+from certification.workflow.engine import (
+    TransitionContext,
+    application_transition,
+    application_workflow,
+)
 from certification.workflow.states import ApplicationState
 from core.errors import Conflict, DomainError, PermissionDenied
+from regions.models import Authority
 from workdays.calendar import working_period_end
 from workdays.selectors import working_calendar
 
@@ -43,48 +55,44 @@ OBJECTION_OUTCOMES = {
 }
 
 
-@transaction.atomic
-def publicity_publish(
-    *,
-    actor: User,
-    campaign: Campaign,
-    applications: Sequence[Application] | None = None,
-    starts_on: date | None = None,
-    title: str = "",
-) -> Publicity:
-    """Publish the campaign batch's recommended applications (all of them, or those given) for
-    the edition's number of working days from ``starts_on`` (today): the end date is counted on
-    the working-day calendar, which must have the years the period needs."""
+def _publicity_start(starts_on: date | None) -> date:
     today = timezone.localdate()
     starts_on = starts_on or today
     if starts_on < today:
         message = _("A publicity cannot start in the past.")
         raise DomainError(message, fields={"starts_on": [message]})
-    recommended = Application.objects.filter(
-        campaign=campaign, status=ApplicationState.RECOMMENDED
-    ).select_related("tier_edition")
+    return starts_on
+
+
+def _chosen(
+    candidates: QuerySet[Application], applications: Sequence[Application] | None, refused: str
+) -> list[Application]:
+    """The candidates to list (all, or those of ``applications``; any other is refused)."""
+    candidates = candidates.select_related("tier_edition")
     if applications is not None:
-        recommended = recommended.filter(pk__in=[a.pk for a in applications])
-    chosen = list(recommended.order_by("pk"))
+        candidates = candidates.filter(pk__in=[a.pk for a in applications])
+    chosen = list(candidates.order_by("pk"))
     if applications is not None and len(chosen) != len(applications):
-        message = _("Only applications of this campaign recommended for publicity can be listed.")
-        raise DomainError(message, fields={"applications": [message]})
-    if not chosen:
-        raise Conflict(
-            _("No application of this campaign is recommended for publicity."),
-            code=ErrorCode.NOT_READY,
-        )
-    # The campaign's own certifying authority publishes (each application's step checks the
-    # department of its province as well).
-    decision = selectors.authority_official_check(actor, campaign.authority)
-    if not decision:
-        raise PermissionDenied(decision.reason)
+        raise DomainError(refused, fields={"applications": [refused]})
+    return chosen
+
+
+def _publish(
+    *,
+    actor: User,
+    authority: Authority,
+    tier: str,
+    campaign: Campaign | None,
+    chosen: list[Application],
+    starts_on: date,
+    title: str,
+) -> Publicity:
     days = chosen[0].tier_edition.publicity_working_days
     publicity = Publicity.objects.create(
-        authority=campaign.authority,
-        tier=campaign.tier,
+        authority=authority,
+        tier=tier,
         campaign=campaign,
-        title=title.strip()[:200] or str(campaign),
+        title=title,
         starts_on=starts_on,
         ends_on=working_period_end(starts_on, days, working_calendar()),
         working_days=days,
@@ -101,6 +109,102 @@ def publicity_publish(
             data={"publicity": publicity.pk},
         )
     return publicity
+
+
+@transaction.atomic
+def publicity_publish(
+    *,
+    actor: User,
+    campaign: Campaign,
+    applications: Sequence[Application] | None = None,
+    starts_on: date | None = None,
+    title: str = "",
+) -> Publicity:
+    """Publish the campaign batch's recommended applications (all of them, or those given) for
+    the edition's number of working days from ``starts_on`` (today): the end date is counted on
+    the working-day calendar, which must have the years the period needs."""
+    starts_on = _publicity_start(starts_on)
+    chosen = _chosen(
+        Application.objects.filter(campaign=campaign, status=ApplicationState.RECOMMENDED),
+        applications,
+        _("Only applications of this campaign recommended for publicity can be listed."),
+    )
+    if not chosen:
+        raise Conflict(
+            _("No application of this campaign is recommended for publicity."),
+            code=ErrorCode.NOT_READY,
+        )
+    # The campaign's own certifying authority publishes (each application's step checks the
+    # department of its province as well).
+    decision = selectors.authority_official_check(actor, campaign.authority)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return _publish(
+        actor=actor,
+        authority=campaign.authority,
+        tier=campaign.tier,
+        campaign=campaign,
+        chosen=chosen,
+        starts_on=starts_on,
+        title=title.strip()[:200] or str(campaign),
+    )
+
+
+def filings_awaiting_publicity(authority: Authority) -> QuerySet[Application]:
+    """The self-declared basic filings of the city bureau ``authority`` that stand (certified,
+    certificate active) and have never been on a publicity list."""
+    return Application.objects.filter(
+        tier=Tier.BASIC,
+        status=ApplicationState.CERTIFIED,
+        certificate__authority=authority,
+        certificate__status=Certificate.Status.ACTIVE,
+    ).exclude(Exists(PublicityEntry.objects.filter(application=OuterRef("pk"))))
+
+
+@transaction.atomic
+def publicity_publish_filings(
+    *,
+    actor: User,
+    applications: Sequence[Application] | None = None,
+    starts_on: date | None = None,
+    title: str = "",
+) -> Publicity:
+    """The city bureau publishes a list of the basic filings it holds (all those never listed,
+    or those given) for the edition's number of working days. Basic certificates need no
+    publicity first; an objection upheld against a listed filing rejects it and revokes its
+    certificate."""
+    authority = actor.authority
+    decision = (
+        selectors.authority_official_check(actor, authority)
+        if authority is not None and authority.level == Authority.Level.CITY
+        else Decision(False, _("Only a city bureau publishes a list of basic filings."))
+    )
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    assert authority is not None  # checked above
+    starts_on = _publicity_start(starts_on)
+    chosen = _chosen(
+        filings_awaiting_publicity(authority),
+        applications,
+        _("Only standing basic filings of your bureau that were never listed can be listed."),
+    )
+    if not chosen:
+        raise Conflict(
+            _("Your bureau has no basic filing waiting to be listed."), code=ErrorCode.NOT_READY
+        )
+    default_title = _("%(year)s basic-tier smart factories filed with %(authority)s") % {
+        "year": starts_on.year,
+        "authority": authority.name,
+    }
+    return _publish(
+        actor=actor,
+        authority=authority,
+        tier=Tier.BASIC,
+        campaign=None,
+        chosen=chosen,
+        starts_on=starts_on,
+        title=title.strip()[:200] or default_title,
+    )
 
 
 def effect_record_publicity(context: TransitionContext) -> None:
@@ -172,7 +276,17 @@ def objection_decide(
     if action is None:
         message = _("Choose dismissed, upheld and returned, or upheld and rejected.")
         raise DomainError(message, fields={"outcome": [message]})
-    locked = Objection.objects.select_for_update().get(pk=objection.pk)
+    locked = (
+        Objection.objects.select_for_update()
+        .select_related("entry__application")
+        .get(pk=objection.pk)
+    )
+    if action not in application_workflow(locked.entry.application):
+        message = _(
+            "A basic filing cannot be returned: dismiss the objection, or uphold it and reject "
+            "the filing."
+        )
+        raise DomainError(message, fields={"outcome": [message]})
     if locked.status != Objection.Status.OPEN:
         raise Conflict(_("This objection has been decided already."), code=ErrorCode.NOT_READY)
     if not (investigation or "").strip():

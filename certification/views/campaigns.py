@@ -59,5 +59,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 return redirect("campaign-list")
         status = 400
     page = Paginator(selectors.campaign_list(), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "form": form, "today": timezone.localdate()}
+    # For the certifying authority: how many applications of each campaign wait for publicity.
+    awaiting = selectors.campaigns_awaiting_publicity(user)
+    context = {
+        "page": page,
+        "rows": [(campaign, awaiting.get(campaign.pk, 0)) for campaign in page.object_list],
+        "form": form,
+        "today": timezone.localdate(),
+    }
     return render(request, "certification/campaign_list.html", context, status=status)

@@ -9,6 +9,8 @@
   for the authority that published it (404 for anyone else), with each evidence file.
 - ``/campaigns/<id>/publicity/new``: the provincial department lists the campaign's
   recommended applications for publicity.
+- ``/publicity/new-filings``: a city bureau lists the basic filings it holds that were never
+  listed (basic certificates need no publicity first: the list follows them).
 
 Reads go through the publicity selectors (``publicity_entries`` reads the entries of any number
 of lists in one query); writes through ``publicity_publish``, ``objection_lodge`` and
@@ -17,13 +19,14 @@ of lists in one query); writes through ``publicity_publish``, ``objection_lodge`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,7 +39,14 @@ from accounts.models import User
 from accounts.selectors import acting_user
 from certification import selectors, services
 from certification.forms import ObjectionDecisionForm, ObjectionForm, PublicityPublishForm
-from certification.models import Application, Campaign, Objection, Publicity, PublicityEntry
+from certification.models import (
+    Application,
+    Campaign,
+    Objection,
+    Publicity,
+    PublicityEntry,
+    Tier,
+)
 from core.errors import DomainError, NotFound
 from core.html import form_add_domain_error
 from regions.models import Authority
@@ -56,6 +66,9 @@ DECIDED_MESSAGES = {
     ),
     "upheld_reject": gettext_lazy("The objection is upheld; the application is rejected."),
 }
+FILING_REJECTED_MESSAGE = gettext_lazy(
+    "The objection is upheld; the filing is rejected and its certificate revoked."
+)
 
 
 # --- who acts for an authority ------------------------------------------------------------------
@@ -90,17 +103,10 @@ class AwaitingCampaign:
     recommended: int
 
 
-def _awaiting_publication(user: User, authority: Authority) -> list[AwaitingCampaign]:
+def _awaiting_publication(user: User) -> list[AwaitingCampaign]:
     """The campaigns of the user's authority with applications recommended and not listed yet,
     with how many (two queries)."""
-    rows = (
-        selectors.application_list_for(user)
-        .filter(status=Application.Status.RECOMMENDED, campaign__authority=authority)
-        .order_by()
-        .values("campaign_id")
-        .annotate(count=Count("pk"))
-    )
-    counts = {row["campaign_id"]: row["count"] for row in rows}
+    counts = selectors.campaigns_awaiting_publicity(user)
     if not counts:
         return []
     campaigns = selectors.campaign_list().filter(pk__in=list(counts)).order_by("-year", "pk")
@@ -109,8 +115,8 @@ def _awaiting_publication(user: User, authority: Authority) -> list[AwaitingCamp
 
 def _authority_desk(request: HttpRequest) -> dict[str, Any]:
     """For the certifying authority's officials: their own lists, with the number of open
-    objections, and the campaigns waiting for a list (when there are any). Nothing for anyone
-    else."""
+    objections, and the campaigns (or, for a city bureau, the basic filings) waiting for a list
+    (when there are any). Nothing for anyone else."""
     user = request.user
     if not isinstance(user, User) or user.authority_id is None:
         return {}
@@ -122,11 +128,19 @@ def _authority_desk(request: HttpRequest) -> dict[str, Any]:
     )
     own = selectors.publicities_published_by(user).annotate(open_objections=open_objections)
     own_page = Paginator(own, OWN_LISTS_PER_PAGE).get_page(request.GET.get("mine"))
-    awaiting = _awaiting_publication(user, authority)
+    awaiting = _awaiting_publication(user)
+    filings = 0
+    if authority.level == Authority.Level.CITY:
+        filings = (
+            selectors.application_list_for(user)
+            .filter(pk__in=services.filings_awaiting_publicity(authority).values("pk"))
+            .count()
+        )
     return {
-        "desk": bool(own_page.object_list or awaiting),  # nothing to show: no section
+        "desk": bool(own_page.object_list or awaiting or filings),  # nothing: no section
         "own_page": own_page,
         "awaiting": awaiting,
+        "filings_awaiting": filings,
         "today": timezone.localdate(),
     }
 
@@ -249,7 +263,9 @@ def _render_objections(
             form = (
                 bound
                 if bound is not None and objection.pk == bound_pk
-                else ObjectionDecisionForm(prefix=_decision_prefix(objection))
+                else ObjectionDecisionForm(
+                    prefix=_decision_prefix(objection), filing=publicity.tier == Tier.BASIC
+                )
             )
         rows.append(ObjectionRow(objection, OBJECTION_TONES.get(objection.status, ""), form))
     context = {
@@ -279,7 +295,9 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
     objection = selectors.objection_get_for(user, pk)
     publicity = objection.entry.publicity
     back = reverse("publicity-objections", args=[publicity.pk])
-    form = ObjectionDecisionForm(request.POST, prefix=_decision_prefix(objection))
+    form = ObjectionDecisionForm(
+        request.POST, prefix=_decision_prefix(objection), filing=publicity.tier == Tier.BASIC
+    )
     if form.is_valid():
         try:
             services.objection_decide(actor=user, objection=objection, **form.cleaned_data)
@@ -291,7 +309,10 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(f"{back}#objection-{objection.pk}")
             form_add_domain_error(form, exc)
         else:
-            messages.success(request, str(DECIDED_MESSAGES[form.cleaned_data["outcome"]]))
+            outcome = form.cleaned_data["outcome"]
+            filing_rejected = publicity.tier == Tier.BASIC and outcome == "upheld_reject"
+            message = FILING_REJECTED_MESSAGE if filing_rejected else DECIDED_MESSAGES[outcome]
+            messages.success(request, str(message))
             return redirect(f"{back}#objection-{objection.pk}")
     return _render_objections(
         request, user, publicity, bound=form, bound_pk=objection.pk, status=400
@@ -343,21 +364,73 @@ def publicity_new(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_list().filter(pk=pk).first()
     if campaign is None or not _acts_for(user, campaign.authority):
         raise NotFound(_("No such campaign."))
-    recommended = list(
+    candidates = list(
         selectors.application_list_for(user)
         .filter(campaign=campaign, status=Application.Status.RECOMMENDED)
         .order_by("pk")
     )
+    title = _("%(year)s %(tier)s smart factories proposed for certification (batch %(batch)s)") % {
+        "year": campaign.year,
+        "tier": campaign.get_tier_display(),
+        "batch": campaign.batch,
+    }
+
+    def publish(**values: Any) -> Publicity:
+        return services.publicity_publish(actor=user, campaign=campaign, **values)
+
+    published = selectors.publicities_published_by(user).filter(campaign=campaign)
+    return _publish_page(request, campaign, candidates, title, publish, published)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publicity_new_filings(request: HttpRequest) -> HttpResponse:
+    """A city bureau lists the basic filings it holds that were never listed (all of them
+    checked at first). Basic certificates need no publicity first: the list follows them."""
+    user = acting_user(request)
+    authority = user.authority
+    if (
+        authority is None
+        or authority.level != Authority.Level.CITY
+        or not _acts_for(user, authority)
+    ):
+        raise NotFound(_("Only a city bureau publishes a list of basic filings."))
+    candidates = list(
+        selectors.application_list_for(user)
+        .filter(pk__in=services.filings_awaiting_publicity(authority).values("pk"))
+        .order_by("pk")
+    )
+    title = _("%(year)s basic-tier smart factories filed with %(authority)s") % {
+        "year": timezone.localdate().year,
+        "authority": authority.name,
+    }
+
+    def publish(**values: Any) -> Publicity:
+        return services.publicity_publish_filings(actor=user, **values)
+
+    published = selectors.publicities_published_by(user).filter(campaign=None)
+    return _publish_page(request, None, candidates, title, publish, published)
+
+
+def _publish_page(
+    request: HttpRequest,
+    campaign: Campaign | None,
+    candidates: list[Application],
+    title: str,
+    publish: Callable[..., Publicity],
+    published: QuerySet[Publicity],
+) -> HttpResponse:
+    """The publish form (GET) and its submission (POST) for a campaign batch or, with no
+    campaign, a city bureau's basic filings."""
     initial = {
-        "applications": [application.pk for application in recommended],
-        "title": _("%(year)s %(tier)s smart factories proposed for certification (batch %(batch)s)")
-        % {"year": campaign.year, "tier": campaign.get_tier_display(), "batch": campaign.batch},
+        "applications": [application.pk for application in candidates],
+        "title": title,
         "starts_on": timezone.localdate(),
     }
     form = PublicityPublishForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        applications=_application_choices(recommended),
+        applications=_application_choices(candidates),
     )
     status = 200
     if request.method == "POST":
@@ -366,10 +439,8 @@ def publicity_new(request: HttpRequest, pk: int) -> HttpResponse:
             data = form.cleaned_data
             chosen = set(data["applications"])
             try:
-                publicity = services.publicity_publish(
-                    actor=user,
-                    campaign=campaign,
-                    applications=[a for a in recommended if a.pk in chosen],
+                publicity = publish(
+                    applications=[a for a in candidates if a.pk in chosen],
                     starts_on=data["starts_on"],
                     title=data["title"],
                 )
@@ -399,8 +470,8 @@ def publicity_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("publicity-objections", pk=publicity.pk)
     context = {
         "campaign": campaign,
-        "form": form if recommended else None,
+        "form": form if candidates else None,
         "field_errors": bool(form.errors),
-        "published": selectors.publicities_published_by(user).filter(campaign=campaign),
+        "published": published,
     }
     return render(request, f"{TEMPLATES}/new.html", context, status=status)

@@ -168,6 +168,48 @@ BASIC_2025: Workflow = {
         tone="danger",
         label=_("Reject the filing"),
     ),
+    # A list of self-declared filings the city bureau publishes (publicity is not required
+    # before a basic certificate, so the list comes after it): an objection upheld rejects the
+    # filing and revokes its certificate, as the bureau's own rejection does.
+    Action.PUBLICIZE: Transition(
+        frozenset({S.CERTIFIED}),
+        None,
+        Policy.FILING_CITY,
+        EventType.PUBLICIZED,
+        effects=(RECORD_PUBLICITY,),
+        form=Form.PUBLICITY,
+        listed=False,
+    ),
+    Action.LODGE_OBJECTION: Transition(  # anyone, through the portal (services.publicity)
+        frozenset({S.CERTIFIED}),
+        None,
+        Policy.SYSTEM,
+        EventType.OBJECTION_LODGED,
+        effects=(RECORD_OBJECTION,),
+    ),
+    Action.DISMISS_OBJECTION: Transition(
+        frozenset({S.CERTIFIED}),
+        None,
+        Policy.FILING_CITY,
+        EventType.OBJECTION_DISMISSED,
+        needs_reason=True,
+        effects=(RESOLVE_OBJECTION,),
+        form=Form.OBJECTION,
+        tone="outline-secondary",
+        listed=False,
+    ),
+    Action.UPHOLD_OBJECTION_REJECT: Transition(
+        frozenset({S.CERTIFIED}),
+        S.REJECTED,
+        Policy.FILING_CITY,
+        EventType.OBJECTION_UPHELD,
+        needs_reason=True,
+        effects=(RESOLVE_OBJECTION, REVOKE_CERTIFICATE),
+        notify=True,
+        form=Form.OBJECTION,
+        tone="outline-danger",
+        listed=False,
+    ),
 }
 
 ADVANCED_2025: Workflow = {

@@ -6,15 +6,23 @@ from django.test import Client
 
 from accounts.models import User
 from assessments.models import Assessment
-from certification.models import Application, Certificate, ExpertAssignment, ExpertConflict
+from certification.models import (
+    Application,
+    Certificate,
+    ExpertAssignment,
+    ExpertConflict,
+    Publicity,
+)
 from demo.management.commands.seed_demo import (
     DEMO_ASSESSMENTS,
+    DEMO_CERTIFICATE_ACTIONS,
     DEMO_ENTERPRISES,
     DEMO_PASSWORD,
     DEMO_REVIEW_STEPS,
     DEMO_USERS,
 )
 from factories.models import CultivationPoolEntry, Enterprise
+from tests.certification.review_setup import calendar_ahead
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +34,13 @@ def sign_in(client: Client, username: str) -> None:
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
+def demo(settings, tmp_path, django_capture_on_commit_callbacks):
     settings.DEBUG = True
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # Late in December the demo's publicity needs next year's calendar: a stand-in then.
+    # The tasks queued on commit (the certificates' PDFs) run as they would after the command.
+    with calendar_ahead(), django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def test_seed_demo_refuses_without_debug(settings):
@@ -42,7 +53,8 @@ def test_seed_demo_is_idempotent(demo):
     counts = (User.objects.count(), Enterprise.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (User.objects.count(), Enterprise.objects.count()) == counts
-    assert counts == (len(DEMO_USERS), 3)
+    demo_users = User.objects.filter(username__in=[username for username, *_ in DEMO_USERS])
+    assert (demo_users.count(), counts[1]) == (len(DEMO_USERS), 3)
     assert CultivationPoolEntry.objects.count() == 1 + len(DEMO_REVIEW_STEPS)
     submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
@@ -53,8 +65,7 @@ def test_seed_demo_is_idempotent(demo):
         [
             ("advanced", "city_review"),
             *(("advanced", step) for _factory, step in DEMO_REVIEW_STEPS),
-            ("basic", "certified"),
-            ("basic", "certified"),
+            *([("basic", "certified")] * (2 + len(DEMO_CERTIFICATE_ACTIONS))),
             ("basic", "returned"),
         ]
     )
@@ -63,6 +74,17 @@ def test_seed_demo_is_idempotent(demo):
         "maturity_level"
     ]
     assert Certificate.objects.filter(self_declared=True, status="active").count() == 2
+    # A suspended and a revoked certificate, each with the city bureau's reason in its history;
+    # every certificate has its PDF.
+    for factory, action, reason in DEMO_CERTIFICATE_ACTIONS:
+        certificate = Certificate.objects.get(factory__name=factory)
+        assert certificate.status == {"suspend": "suspended", "revoke": "revoked"}[action]
+        assert certificate.events.filter(reason=reason).exists()
+    assert not Certificate.objects.filter(document__isnull=True).exists()
+    # The city bureau's list of basic filings: the one filing left standing in Suzhou.
+    filings = Publicity.objects.get(tier="basic")
+    assert filings.campaign is None and filings.authority.code == "320500-industry-it"
+    assert [e.application.factory.name for e in filings.entries.all()] == ["苏州精工虎丘智能工厂"]
     advanced = Certificate.objects.get(tier="advanced", status="active")
     assert not advanced.self_declared and advanced.authority.code == "32-industry-it"
     # The advanced application returned by the province resumes at the provincial decision.

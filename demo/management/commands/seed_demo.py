@@ -24,7 +24,14 @@ from assessments.services import (
     assessment_submit,
 )
 from certification import services
-from certification.models import Application, Declaration, Expert, ExpertConflict, Publicity
+from certification.models import (
+    Application,
+    Certificate,
+    Declaration,
+    Expert,
+    ExpertConflict,
+    Publicity,
+)
 from certification.services.reviews import expert_conflict_declare, expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
@@ -77,6 +84,8 @@ DEMO_ENTERPRISES = [
             ("苏州精工吴江铸造工厂", "苏州市吴江区松陵镇中山北路 7 号", "320500"),
             ("苏州精工常熟电子工厂", "常熟市虞山街道黄河路 36 号", "320500"),
             ("苏州精工太仓装备工厂", "太仓市城厢镇太平北路 52 号", "320500"),
+            ("苏州精工张家港包装工厂", "张家港市杨舍镇港城大道 20 号", "320500"),
+            ("苏州精工高新钣金工厂", "苏州市高新区浒墅关镇青花路 5 号", "320500"),
         ],
     ),
     (
@@ -106,6 +115,8 @@ DEMO_ASSESSMENTS = [
     ("南京精工数控工厂", 1, 90),
     ("杭州智造西湖电子工厂", 4, 10),
     ("南京精工数控工厂", None, None),
+    ("苏州精工张家港包装工厂", 2, 120),
+    ("苏州精工高新钣金工厂", 2, 120),
     *(
         (name, 3, 45)
         for name in (
@@ -116,6 +127,12 @@ DEMO_ASSESSMENTS = [
             "苏州精工太仓装备工厂",
         )
     ),
+]
+
+# Basic certificates the city bureau then suspends or revokes: (factory, action, reason).
+DEMO_CERTIFICATE_ACTIONS = [
+    ("苏州精工张家港包装工厂", "suspend", "安全生产事故调查期间暂停认定，待调查结论后处理。"),
+    ("苏州精工高新钣金工厂", "revoke", "经核查，申报的自评估材料与现场情况严重不符。"),
 ]
 
 # Advanced applications through the pool, each left at one step of the review chain.
@@ -247,6 +264,10 @@ class Command(BaseCommand):
                 1,
             ),
             ("南京精工数控工厂", suzhou, "basic", None, ["production_operations"], 0),
+            *(
+                (name, suzhou, "basic", None, ["production_operations"], 0)
+                for name, _action, _reason in DEMO_CERTIFICATE_ACTIONS
+            ),
             (
                 "苏州精工昆山精密部件工厂",
                 suzhou,
@@ -332,6 +353,18 @@ class Command(BaseCommand):
             )
         for factory_name, step in DEMO_REVIEW_STEPS:
             self._advance(Application.objects.get(factory__name=factory_name), step, users)
+        actions = {"suspend": services.certificate_suspend, "revoke": services.certificate_revoke}
+        for factory_name, action, reason in DEMO_CERTIFICATE_ACTIONS:
+            actions[action](
+                actor=users["city_suzhou"],
+                certificate=Certificate.objects.get(factory__name=factory_name),
+                reason=reason,
+            )
+        # The city bureau's list of the basic filings it holds (the one still standing).
+        try:
+            services.publicity_publish_filings(actor=users["city_suzhou"])
+        except CalendarYearMissing as missing:  # late in December, before next year is loaded
+            self.stdout.write(f"basic filings list left out: {missing}")
 
     def _seed_experts(self, users: dict[str, User]) -> None:
         """Four experts on Jiangsu's register; one works for the demo applicant's group and has
