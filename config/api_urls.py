@@ -15,7 +15,7 @@ from certification.api.publicity import (
     PublicityList,
     PublicityObjections,
 )
-from certification.api.registry import RegistryCertificateDetail, RegistryList
+from certification.api.registry import RegistryCertificateDetail, registry_list
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
 router = DefaultRouter()
@@ -48,7 +48,7 @@ urlpatterns = [
         name="publicity-objections",
     ),
     path("objections/<int:pk>/decide/", ObjectionDecide.as_view(), name="objection-decide"),
-    path("registry/", RegistryList.as_view(), name="registry"),
+    path("registry/", registry_list, name="registry"),
     path(
         "registry/certificates/<str:number>/",
         RegistryCertificateDetail.as_view(),

@@ -108,6 +108,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", d
 # Hot-path queries (core.prepared) are prepared on the PostgreSQL server once per connection.
 # Off behind a pooler in transaction mode (PgBouncer), where sessions change under a client.
 DATABASE_SERVER_PREPARE = env.bool("DATABASE_SERVER_PREPARE", default=True)
+if DATABASE_SERVER_PREPARE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # Their plans are made once: by default PostgreSQL plans each EXECUTE anew while a custom
+    # plan looks cheaper than the generic one, which for a lookup by key costs more than
+    # running it. Only prepared statements are concerned (Django's own queries are not).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode=force_generic_plan"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -9,6 +9,10 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
@@ -16,6 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +37,8 @@ from core.api import error_responses
 from core.errors import NotFound
 from core.i18n import english_active
 from core.pagination import KeysetPagination
+from core.throttling import AnonRateThrottle
+from factories.models import Factory
 from factories.validators import USCC_LENGTH, normalize_uscc
 
 _DATETIME = serializers.DateTimeField()
@@ -142,14 +149,22 @@ class PublicCacheableView(APIView):
         if response.status_code != 200:
             return response
         response.render()
-        etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-        response["ETag"] = etag
-        if self.last_modified is not None:
-            response["Last-Modified"] = http_date(self.last_modified.timestamp())
-        patch_cache_control(response, public=True, no_cache=True)
-        # The ETag alone decides: a change within the same second still shows.
-        conditional = get_conditional_response(request, etag=etag, response=response)
-        return response if conditional is None else conditional  # type: ignore[return-value]
+        return public_cacheable(request, response, self.last_modified)  # type: ignore[return-value]
+
+
+def public_cacheable(
+    request: HttpRequest, response: HttpResponse, last_modified: datetime | None
+) -> HttpResponseBase:
+    """A rendered 200 answer made public and cacheable (ETag, Last-Modified, ``public,
+    no-cache``), or the 304 for a client that has it already."""
+    etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    patch_cache_control(response, public=True, no_cache=True)
+    # The ETag alone decides: a change within the same second still shows.
+    conditional = get_conditional_response(request, etag=etag, response=response)
+    return response if conditional is None else conditional
 
 
 @extend_schema(
@@ -172,6 +187,9 @@ class RegistryList(PublicCacheableView, GenericAPIView):
 
     permission_classes = [AllowAny]
     pagination_class = KeysetPagination
+
+    def get_queryset(self) -> QuerySet[Factory]:  # the browsable API asks for it
+        return registry_factories()
 
     def get(self, request: Request) -> Response:
         params = request.query_params
@@ -232,3 +250,52 @@ def verification_data(certificate: Certificate) -> dict[str, Any]:
         "city": named(factory.city),
         "authority": named(certificate.authority),
     }
+
+
+# --- the lookup by credit code, without DRF's request cycle ------------------------------------
+
+_RENDERER = JSONRenderer()
+_JSON_ACCEPTS = frozenset({"", "*/*", "application/json"})
+_ALLOW = "GET, HEAD, OPTIONS"
+
+
+def _lookup_eligible(request: HttpRequest) -> str | None:
+    """The normalized credit code when the request is a plain anonymous JSON lookup (``GET
+    ?uscc=`` and nothing else: no token, no session, JSON accepted); None otherwise."""
+    if request.method != "GET" or len(request.GET) != 1:
+        return None
+    raw = request.GET.get("uscc")
+    if raw is None or "HTTP_AUTHORIZATION" in request.META:
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    if request.META.get("HTTP_ACCEPT", "").strip() not in _JSON_ACCEPTS:
+        return None
+    uscc = normalize_uscc(raw)
+    return uscc if len(uscc) == USCC_LENGTH else None
+
+
+def registry_list(request: HttpRequest) -> HttpResponseBase:
+    """``/api/v1/registry/``: a plain anonymous lookup by credit code is answered here, with
+    the anonymous throttle, the body DRF would render and the same headers, without DRF's
+    request cycle (content negotiation, authenticators, permissions: a third of such a
+    request's cost); every other request goes to ``RegistryList``."""
+    uscc = _lookup_eligible(request)
+    if uscc is None:
+        return _registry_list_view(request)
+    throttle = AnonRateThrottle()
+    if not throttle.allow_request(request, None):
+        return _registry_list_view(request)  # refused there too (not counted twice): the 429
+    entries = registry_lookup_by_uscc(uscc)
+    body = _RENDERER.render({"next": None, "results": [entry_data(e) for e in entries]})
+    response = HttpResponse(body, content_type="application/json")
+    response["Vary"] = "Accept"
+    response["Allow"] = _ALLOW
+    last_modified = max((e.last_modified for e in entries if e.last_modified), default=None)
+    return public_cacheable(request, response, last_modified)
+
+
+_registry_list_view = RegistryList.as_view()
+registry_list.cls = RegistryList  # type: ignore[attr-defined]  # the OpenAPI schema's view
+registry_list.initkwargs = {}  # type: ignore[attr-defined]
+registry_list.csrf_exempt = True  # type: ignore[attr-defined]

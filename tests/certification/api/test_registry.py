@@ -184,3 +184,41 @@ def test_the_registry_is_throttled_for_anonymous_clients(settings):
     client = anonymous()
     statuses = [client.get("/api/v1/registry/?name=x").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_the_quick_lookup_answers_byte_for_byte_as_the_full_view(enterprise_user, media):
+    """A plain anonymous ``?uscc=`` lookup skips DRF's request cycle (certification.api.registry
+    .registry_list): its body and headers are those of RegistryList, which answers the same
+    lookup when the request is anything more (here an Accept header with a parameter)."""
+    certificate = certified(enterprise_user, media)
+    url = f"/api/v1/registry/?uscc={certificate.factory.enterprise.uscc}"
+    client = anonymous()
+    quick = client.get(url)
+    full = client.get(url, HTTP_ACCEPT="application/json; charset=utf-8")
+    assert quick.status_code == full.status_code == 200
+    assert quick.content == full.content
+    for header in ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Vary", "Allow"):
+        assert quick[header] == full[header], header
+    assert quick.json()["results"][0]["certificates"][0]["number"] == certificate.number
+
+
+def test_the_quick_lookup_keeps_the_throttle_and_leaves_credentials_to_the_full_view(
+    settings, enterprise_user, media
+):
+    certificate = certified(enterprise_user, media)
+    url = f"/api/v1/registry/?uscc={certificate.factory.enterprise.uscc}"
+    # A bad token is refused as everywhere in the API, and a browser gets the HTML view.
+    assert anonymous().get(url, HTTP_AUTHORIZATION="Token not-a-token").status_code == 401
+    page = anonymous().get(url, HTTP_ACCEPT="text/html")
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "anon": "2/minute",
+        },
+    }
+    client = anonymous()
+    answers = [client.get(url) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert answers[2].json()["code"] == "throttled" and answers[2]["Retry-After"]
