@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Field, ForeignObject, Lookup
+from django.db.models import Field, ForeignKey, ForeignObject, IntegerField, Lookup
 from django.db.models.lookups import In
 
 
@@ -21,8 +21,15 @@ class AnyOf(Lookup):
     lookup_name = "any"
 
     def get_prep_lookup(self) -> Any:
-        prepare = self.lhs.output_field.get_prep_value
-        return [prepare(value) for value in self.rhs]
+        field = self.lhs.output_field
+        values = list(self.rhs)
+        # Integers for an integer column are already what the field would make of them; a
+        # scope's ids are hundreds of them, prepared again for each query of a page.
+        target = field.target_field if isinstance(field, ForeignKey) else field
+        if isinstance(target, IntegerField) and all(type(value) is int for value in values):
+            return values
+        prepare = field.get_prep_value
+        return [prepare(value) for value in values]
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
         if not self.rhs:

@@ -76,6 +76,15 @@ def miit_reviewer(db):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language (Chinese), as a request does: one that switched
+    the thread's language (a page in English, say) never leaves it to the next."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_reference_cache():
     """Each test's database is rolled back or flushed: nothing it loaded may outlive it."""
     refcache.clear()

@@ -14,6 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.test import Client, RequestFactory
+from django.utils import translation
 
 from assessments import services, uploads
 from assessments.models import Evidence
@@ -389,4 +390,6 @@ def test_original_name_loses_control_and_bidi_characters(enterprise_user, draft,
 @pytest.mark.parametrize("name", ["\u202e\u202d", "\u200f", "\x00\x01", " \u2066 "])
 def test_name_left_empty_gets_a_safe_default(enterprise_user, draft, media, name):
     evidence = add(enterprise_user, draft, png(), name)
-    assert evidence.original_name == "evidence.png"
+    assert evidence.original_name == "证明材料.png"  # in the language of the request
+    with translation.override("en"):
+        assert add(enterprise_user, draft, png(), name).original_name == "evidence.png"
