@@ -100,6 +100,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that polls the socket instead of querying
+    # (core.db.postgresql.base).
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 # Persistent connections: a web or worker process keeps its connection for this many seconds
 # instead of opening one per request (which costs more than a simple request's own queries), and
 # checks it before reuse so that a database restart costs one retry, not errors.
@@ -108,7 +112,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", d
 # Hot-path queries (core.prepared) are prepared on the PostgreSQL server once per connection.
 # Off behind a pooler in transaction mode (PgBouncer), where sessions change under a client.
 DATABASE_SERVER_PREPARE = env.bool("DATABASE_SERVER_PREPARE", default=True)
-if DATABASE_SERVER_PREPARE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+if DATABASE_SERVER_PREPARE and DATABASES["default"]["ENGINE"] == "core.db.postgresql":
     # Their plans are made once: by default PostgreSQL plans each EXECUTE anew while a custom
     # plan looks cheaper than the generic one, which for a lookup by key costs more than
     # running it. Only prepared statements are concerned (Django's own queries are not).
