@@ -25,6 +25,7 @@ from certification.workflow.engine import (
 )
 from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
+from core.gc import gc_paused
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ SWEEP_COLUMNS = (
 )
 
 
+@gc_paused()  # a batch of many short-lived objects (core.gc)
 @transaction.atomic
 def applications_run_checks(
     *, pairs: Sequence[tuple[int, int]]
