@@ -25,6 +25,7 @@ from certification.models import (
     ExpertConflict,
     JointOpinion,
     Link,
+    QuotaRule,
     Scenario,
     ScenarioCatalogue,
     ScenarioClaim,
@@ -86,10 +87,15 @@ class TierConditionInline(admin.StackedInline):
     extra = 0
 
 
+class QuotaRuleInline(admin.TabularInline):
+    model = QuotaRule
+    extra = 0
+
+
 @admin.register(TierConditionsEdition)
 class TierConditionsEditionAdmin(ReferenceDataAdmin):
     list_display = ("edition", "status", "title_zh", "scenario_catalogue", "published_at")
-    inlines = (TierConditionInline,)
+    inlines = (TierConditionInline, QuotaRuleInline)
     actions = ("copy_as_new_edition", "publish")
     list_filter = ("status",)
     readonly_fields = ("status", "published_at")

@@ -124,7 +124,6 @@ class TierConditionsEdition(models.Model):
     publicity_working_days = models.PositiveSmallIntegerField(
         _("publicity (working days)"), default=5
     )
-    quotas = models.JSONField(_("quota rules"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -257,6 +256,90 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authority} · {self.get_tier_display()} · {self.year}/{self.batch}"
+
+
+class QuotaRule(models.Model):
+    """How many applications a recommending unit may recommend for a nationally certified tier
+    in the campaigns of an edition (DESIGN 2.5), as rows an administrator edits per edition.
+
+    A unit takes the rule of its kind whose band holds it: a province by its rank in industrial
+    value added (``band_min``-``band_max``; a province without a rank, or outside every band,
+    takes the kind's flat rule), or for leading by its number of active excellent certificates
+    (the rule with the highest ``band_min`` not above the count). The XPCC and each central SOE
+    group take their kind's flat rule."""
+
+    class Unit(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CORPS = "corps", _("Xinjiang Production and Construction Corps")
+        CENTRAL_SOE_GROUP = "central_soe_group", _("Central SOE group")
+
+    class Basis(models.TextChoices):
+        FLAT = "flat", _("Every unit of the kind")
+        INDUSTRIAL_RANK = "industrial_rank", _("Rank by industrial value added")
+        EXCELLENT_COUNT = "excellent_count", _("Active excellent certificates")
+
+    edition = models.ForeignKey(
+        TierConditionsEdition,
+        on_delete=models.CASCADE,
+        related_name="quota_rules",
+        verbose_name=_("edition"),
+    )
+    tier = models.CharField(
+        _("tier"),
+        max_length=10,
+        choices=[(Tier.EXCELLENT, Tier.EXCELLENT.label), (Tier.LEADING, Tier.LEADING.label)],
+    )
+    unit = models.CharField(_("recommending unit"), max_length=20, choices=Unit.choices)
+    basis = models.CharField(_("basis"), max_length=20, choices=Basis.choices)
+    band_min = models.PositiveIntegerField(
+        _("band from"),
+        null=True,
+        blank=True,
+        help_text=_("First rank of the band, or the least number of excellent certificates."),
+    )
+    band_max = models.PositiveIntegerField(
+        _("band to"), null=True, blank=True, help_text=_("Last rank of the band.")
+    )
+    quota = models.PositiveSmallIntegerField(_("quota"))
+
+    class Meta:
+        ordering = ["edition", "tier", "unit", "basis", "band_min"]
+        verbose_name = _("quota rule")
+        verbose_name_plural = _("quota rules")
+        constraints = [
+            models.CheckConstraint(
+                name="quota_rule_band",
+                condition=(
+                    models.Q(basis="flat", band_min__isnull=True, band_max__isnull=True)
+                    | models.Q(
+                        basis="industrial_rank",
+                        band_min__isnull=False,
+                        band_max__gte=models.F("band_min"),
+                    )
+                    | models.Q(basis="excellent_count", band_min__isnull=False, band_max=None)
+                ),
+                violation_error_message=_(
+                    "A flat rule has no band; a rank band has its first and last rank; an "
+                    "excellent-count rule has its least count only."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["edition", "tier", "unit", "basis", "band_min"],
+                name="quota_rule_unique_band",
+            ),
+            models.UniqueConstraint(
+                fields=["edition", "tier", "unit"],
+                condition=models.Q(basis="flat"),
+                name="quota_rule_unique_flat",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        band = ""
+        if self.band_min is not None:
+            band = f" {self.band_min}" + (f"-{self.band_max}" if self.band_max else "+")
+        unit = self.get_unit_display()
+        return f"{self.edition} · {self.get_tier_display()} · {unit}{band}: {self.quota}"
 
 
 class CampaignQuota(models.Model):

@@ -5,7 +5,8 @@ from regions.models import Authority, City, Province
 
 @admin.register(Province)
 class ProvinceAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_zh", "name_en", "kind")
+    list_display = ("code", "name_zh", "name_en", "kind", "industrial_rank")
+    list_editable = ("industrial_rank",)
     list_filter = ("kind",)
     search_fields = ("code", "name_zh", "name_en")
 

@@ -35,6 +35,15 @@ class Province(BilingualName):
 
     code = models.CharField(_("code"), max_length=2, primary_key=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    industrial_rank = models.PositiveSmallIntegerField(
+        _("industrial rank"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Rank by the previous year's industrial value added, which sets the province's "
+            "excellent-tier quota band. Empty: the quota for other provinces."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]

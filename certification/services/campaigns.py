@@ -16,11 +16,14 @@ from certification.models import (
     Campaign,
     CampaignQuota,
     Certificate,
+    QuotaRule,
     Tier,
     TierConditionsEdition,
 )
+from certification.quotas import quota_for
 from core.errors import Conflict, DomainError, PermissionDenied
 from core.uniqueness import save_unless_exists
+from factories.models import Enterprise
 from regions.models import Province
 
 logger = logging.getLogger(__name__)
@@ -88,32 +91,31 @@ def campaign_open(
 
 
 def _campaign_default_quotas(campaign: Campaign, edition: TierConditionsEdition) -> None:
-    """Default quotas from the edition (DESIGN 2.5). Industrial ranks are not data yet, so every
-    province gets the 'other provinces' quota; officials adjust per rank in the admin."""
-    quotas = edition.quotas or {}
-    rows: list[CampaignQuota] = []
-    if campaign.tier == Tier.EXCELLENT:
-        per_unit = quotas.get("excellent_per_recommending_unit", {})
-        default = int(per_unit.get("other provinces", 20))
-        corps = int(per_unit.get("Xinjiang Production and Construction Corps", 5))
-        for province in Province.objects.all():
-            quota = corps if province.kind == Province.Kind.CORPS else default
-            rows.append(CampaignQuota(campaign=campaign, province=province, quota=quota))
-    else:
-        thresholds = sorted(
-            quotas.get("leading_per_province_by_excellent_count", []),
-            key=lambda row: -int(row["min_excellent"]),
-        )
-        counts: dict[str, int] = {}
+    """Each recommending unit's quota from the edition's quota rules (DESIGN 2.5): provinces by
+    their industrial rank (excellent) or their active excellent certificates (leading), the
+    XPCC (by the province rules when it has none of its own) and, for excellent, each central
+    SOE group. Officials adjust a campaign's quotas in the admin."""
+    rules = list(edition.quota_rules.filter(tier=campaign.tier))
+    excellent: dict[str, int] = {}
+    if campaign.tier == Tier.LEADING:
         for province_id in Certificate.objects.filter(
             tier=Tier.EXCELLENT, status=Certificate.Status.ACTIVE
-        ).values_list("factory__city__province_id", flat=True):
-            counts[province_id] = counts.get(province_id, 0) + 1
-        for province in Province.objects.all():
-            count = counts.get(province.code, 0)
-            quota = next(
-                (int(row["quota"]) for row in thresholds if count >= int(row["min_excellent"])),
-                1,
-            )
+        ).values_list("factory__province_id", flat=True):
+            excellent[province_id] = excellent.get(province_id, 0) + 1
+    rows: list[CampaignQuota] = []
+    for province in Province.objects.all():
+        rank, count = province.industrial_rank, excellent.get(province.code, 0)
+        quota = None
+        if province.kind == Province.Kind.CORPS:
+            quota = quota_for(rules, QuotaRule.Unit.CORPS, rank=rank, excellent=count)
+        if quota is None:
+            quota = quota_for(rules, QuotaRule.Unit.PROVINCE, rank=rank, excellent=count)
+        if quota is not None:
             rows.append(CampaignQuota(campaign=campaign, province=province, quota=quota))
+    group_quota = quota_for(rules, QuotaRule.Unit.CENTRAL_SOE_GROUP)
+    if group_quota is not None:
+        rows.extend(
+            CampaignQuota(campaign=campaign, enterprise=group, quota=group_quota)
+            for group in Enterprise.objects.filter(is_central_soe_group=True).only("pk")
+        )
     CampaignQuota.objects.bulk_create(rows)

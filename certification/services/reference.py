@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from certification.models import (
     Link,
+    QuotaRule,
     Scenario,
     ScenarioCatalogue,
     Stage,
@@ -21,6 +22,7 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
+from certification.quotas import quota_rules_from_data
 from core import refcache
 from core.data import read_json_file
 from core.errors import Conflict, DomainError
@@ -92,7 +94,10 @@ def tier_conditions_create(
         published_at=timezone.now(),
         assessment_valid_months=rules.get("self_assessment_required_every_months", 12),
         publicity_working_days=data.get("publicity", {}).get("default_working_days", 5),
-        quotas=data.get("quotas_2025", {}),
+    )
+    QuotaRule.objects.bulk_create(
+        QuotaRule(edition=edition, **row)
+        for row in quota_rules_from_data(data.get("quotas_2025") or {})
     )
     stage_codes = set(catalogue.stages.values_list("code", flat=True))
     for row in data["tiers"]:
@@ -182,7 +187,6 @@ def tier_conditions_copy(
         scenario_catalogue=edition.scenario_catalogue,
         assessment_valid_months=edition.assessment_valid_months,
         publicity_working_days=edition.publicity_working_days,
-        quotas=edition.quotas,
     )
     clash = TierConditionsEdition.objects.filter(edition=new_edition)
     existing = save_unless_exists(copy, clash=clash)
@@ -196,6 +200,11 @@ def tier_conditions_copy(
         condition.pk = None
         condition.edition = copy
     TierCondition.objects.bulk_create(conditions)
+    quota_rules = list(edition.quota_rules.all())
+    for rule in quota_rules:
+        rule.pk = None
+        rule.edition = copy
+    QuotaRule.objects.bulk_create(quota_rules)
     return copy
 
 
