@@ -13,6 +13,7 @@ class ErrorCode(enum.StrEnum):
     NOT_EDITABLE = "not_editable"
     OPEN_APPLICATION_EXISTS = "open_application_exists"
     CAMPAIGN_EXISTS = "campaign_exists"
+    CONFIRMATION_NEEDED = "confirmation_needed"  # warnings a person must confirm (``confirm``)
     NOT_BASIC = "not_basic"
     TOO_MANY_FILES = "too_many_files"
     EDITION_EXISTS = "edition_exists"

@@ -193,6 +193,8 @@ class CampaignOpenForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    # Shown with the warnings of a first attempt (core of campaign_open's ``warn``).
+    confirm = forms.BooleanField(label=_("Open it anyway"), required=False)
 
     def __init__(self, *args: Any, tiers: list[tuple[str, Any]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

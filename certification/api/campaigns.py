@@ -44,6 +44,14 @@ class CampaignInput(InputSerializer):
     batch = AsciiIntegerField(min_value=1, max_value=12, default=1)
     opens_on = serializers.DateField(required=False)
     closes_on = serializers.DateField(required=False)
+    confirm = serializers.BooleanField(
+        default=False,
+        help_text=(
+            "Open it despite the warnings of a first attempt (a window already closed, an "
+            "overlap, a skipped batch number), which is answered 409 confirmation_needed with "
+            "the warnings under fields.confirm."
+        ),
+    )
 
 
 @extend_schema_view(
@@ -63,10 +71,12 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=CampaignInput,
-        responses={201: CampaignOutput, **error_responses(409)},
+        responses={201: CampaignOutput, **error_responses(400, 403, 409)},
     )
     def create(self, request: Request) -> Response:
         data = CampaignInput(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = services.campaign_open(actor=acting_user(request), **data.validated_data)
+        values = dict(data.validated_data)
+        confirmed = values.pop("confirm")
+        campaign = services.campaign_open(actor=acting_user(request), warn=not confirmed, **values)
         return Response(CampaignOutput(campaign).data, status=status.HTTP_201_CREATED)

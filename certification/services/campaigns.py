@@ -7,6 +7,7 @@ import logging
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -24,7 +25,7 @@ from certification.quotas import quota_for
 from core.errors import Conflict, DomainError, PermissionDenied
 from core.uniqueness import save_unless_exists
 from factories.models import Enterprise
-from regions.models import Province
+from regions.models import Authority, Province
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +45,15 @@ def campaign_open(
     batch: int = 1,
     opens_on: date | None = None,
     closes_on: date | None = None,
+    warn: bool = False,
 ) -> Campaign:
     """An authority opens an application window. Advanced: a provincial department for its
-    province; excellent and leading: MIIT. The window defaults to the edition's month."""
+    province; excellent and leading: MIIT. The window defaults to the edition's month.
+
+    ``warn``: a person is opening it (the page, the API), who must confirm a window that has
+    closed already, one that overlaps another of the authority's windows for the tier, or a
+    batch number that skips one; until then the opening is refused with the warnings at the
+    ``confirm`` field (code ``confirmation_needed``)."""
     authority = actor.authority
     edition = selectors.tier_edition_current()
     if tier not in Tier.values:
@@ -67,6 +74,14 @@ def campaign_open(
     if opens_on > closes_on:
         message = _("The window must open before it closes.")
         raise DomainError(message, fields={"closes_on": [message]})
+    if warn:
+        warnings = campaign_warnings(authority, tier, year, batch, opens_on, closes_on)
+        if warnings:
+            raise Conflict(
+                _("Check the window and confirm to open it anyway."),
+                code=ErrorCode.CONFIRMATION_NEEDED,
+                fields={"confirm": warnings},
+            )
     campaign = Campaign(
         authority=authority,
         tier=tier,
@@ -88,6 +103,39 @@ def campaign_open(
     if tier in (Tier.EXCELLENT, Tier.LEADING):
         _campaign_default_quotas(campaign, edition)
     return campaign
+
+
+def campaign_warnings(
+    authority: Authority, tier: str, year: int, batch: int, opens_on: date, closes_on: date
+) -> list[str]:
+    """What a person opening this window should confirm: a window already closed, an overlap
+    with another window of the authority for the tier, a batch number that skips one."""
+    warnings = []
+    if closes_on < timezone.localdate():
+        warnings.append(
+            _("The window closed on %(day)s: no one can apply in it.")
+            % {"day": closes_on.isoformat()}
+        )
+    ours = Campaign.objects.filter(authority=authority, tier=tier)
+    overlapping = ours.filter(opens_on__lte=closes_on, closes_on__gte=opens_on).exclude(
+        year=year, batch=batch
+    )
+    for other in overlapping.order_by("opens_on"):
+        warnings.append(
+            _("The window overlaps batch %(batch)s of %(year)s (%(start)s to %(end)s).")
+            % {
+                "batch": other.batch,
+                "year": other.year,
+                "start": other.opens_on.isoformat(),
+                "end": other.closes_on.isoformat(),
+            }
+        )
+    if batch > 1 and not ours.filter(year=year, batch=batch - 1).exists():
+        warnings.append(
+            _("There is no batch %(previous)s of %(year)s: batch numbers go in order.")
+            % {"previous": batch - 1, "year": year}
+        )
+    return warnings
 
 
 def _campaign_default_quotas(campaign: Campaign, edition: TierConditionsEdition) -> None:

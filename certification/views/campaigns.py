@@ -45,8 +45,10 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
                 _("Campaigns are opened by the provincial departments and MIIT.")
             )
         if form.is_valid():
+            values = dict(form.cleaned_data)
+            confirmed = values.pop("confirm")
             try:
-                campaign = services.campaign_open(actor=user, **form.cleaned_data)
+                campaign = services.campaign_open(actor=user, warn=not confirmed, **values)
             except DomainError as exc:
                 if exc.code == "campaign_exists":
                     form.add_error("batch", str(exc.message))

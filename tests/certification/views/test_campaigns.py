@@ -69,3 +69,53 @@ def test_campaign_list_queries_are_bounded(
         + response.content.decode().count("not open yet")
         == count
     )
+
+
+def test_a_closed_window_is_opened_only_once_the_official_confirms(jiangsu_official):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    official = browser_for(jiangsu_official)
+    closed = timezone.localdate() - timedelta(days=2)
+    values = {
+        "tier": "advanced",
+        "year": str(closed.year),
+        "batch": "1",
+        "opens_on": (closed - timedelta(days=20)).isoformat(),
+        "closes_on": closed.isoformat(),
+    }
+    first = official.post("/campaigns/", values)
+    assert first.status_code == 400
+    page = first.content.decode()
+    warnings = page[page.index("campaign-warnings") : page.index("field-confirm") + 2000]
+    assert closed.isoformat() in warnings and 'name="confirm"' in page
+    assert not Campaign.objects.exists()
+    confirmed = official.post("/campaigns/", {**values, "confirm": "on"})
+    assert confirmed.status_code == 302
+    assert Campaign.objects.get().closes_on == closed
+
+
+def test_the_api_answers_409_with_the_warnings_until_confirmed(jiangsu_official):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.conftest import api_client_for
+
+    client = api_client_for(jiangsu_official)
+    closed = timezone.localdate() - timedelta(days=2)
+    body = {
+        "tier": "advanced",
+        "year": closed.year,
+        "opens_on": (closed - timedelta(days=20)).isoformat(),
+        "closes_on": closed.isoformat(),
+    }
+    refused = client.post("/api/v1/campaigns/", body, format="json")
+    assert refused.status_code == 409
+    error = refused.json()
+    assert error["code"] == "confirmation_needed"
+    assert closed.isoformat() in error["fields"]["confirm"][0]
+    assert not Campaign.objects.exists()
+    opened = client.post("/api/v1/campaigns/", {**body, "confirm": True}, format="json")
+    assert opened.status_code == 201 and opened.json()["closes_on"] == closed.isoformat()
