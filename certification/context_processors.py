@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.models import User
+from accounts.models import Role, User
 from certification import selectors
 from certification.workflow.definitions import states_waiting_for
 
@@ -16,7 +16,12 @@ def worklist(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
-    facts: dict[str, Any] = {"sees_basic_filings": selectors.basic_filings_visible(user)}
+    facts: dict[str, Any] = {
+        "sees_basic_filings": selectors.basic_filings_visible(user),
+        # Provincial departments rank; MIIT reads the lists. (A central SOE group's members
+        # find their list from the group's enterprise page: no query on every page here.)
+        "sees_recommendations": user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER),
+    }
     if states_waiting_for(user.role):
         facts["has_worklist"] = True
         facts["worklist_count"] = selectors.worklist_count(user)

@@ -214,6 +214,66 @@ class CampaignOpenForm(forms.Form):
         return data
 
 
+def _date_field(label: Any, *, required: bool = True, help_text: Any = "") -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=help_text,
+    )
+
+
+def _change_reason_field() -> forms.CharField:
+    # Required by the services, whose message is shown at the field.
+    return forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Recorded with the change and shown on the campaign's page."),
+    )
+
+
+class CampaignEditForm(forms.Form):
+    """Move a window that has not opened yet (services.campaigns.campaign_edit)."""
+
+    opens_on = _date_field(_("Opens on"))
+    closes_on = _date_field(_("Closes on"))
+    reason = _change_reason_field()
+    # Shown with the warnings of a first attempt (campaign_edit's ``warn``).
+    confirm = forms.BooleanField(label=_("Change it anyway"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class CampaignCloseForm(forms.Form):
+    """Close an open window early (services.campaigns.campaign_close_early)."""
+
+    closes_on = _date_field(
+        _("Last day"),
+        required=False,
+        help_text=_("Empty: the window closes at the end of today."),
+    )
+    reason = _change_reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class CampaignExtendForm(forms.Form):
+    """Move the closing day later, also of a closed window (services.campaigns.campaign_extend)."""
+
+    closes_on = _date_field(_("New closing day"))
+    reason = _change_reason_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
 # --- the claims table ------------------------------------------------------------------------
 
 
@@ -521,3 +581,154 @@ class PublicityPublishForm(forms.Form):
         field = self.fields["applications"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = applications
+
+
+# --- the national chain (leading: site visit and cultivation) ------------------------------------
+
+
+class SiteVisitForm(forms.Form):
+    """The visit's day and team (experts of the national register without a conflict)."""
+
+    scheduled_on = forms.DateField(
+        label=_("Visit date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    team = forms.TypedMultipleChoiceField(
+        label=_("Visiting team"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].choices = choices  # type: ignore[attr-defined]
+        self.fields["scheduled_on"].widget.attrs["class"] = "form-control"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "scheduled_on": self.cleaned_data["scheduled_on"],
+            "team": self.cleaned_data["team"],
+        }
+
+
+_MILESTONE_LINE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s+(.+?)\s*$")
+
+
+class VisitReportForm(forms.Form):
+    """The visit's report and findings, and the cultivation plan: its length and milestones."""
+
+    report = forms.CharField(
+        label=_("Report"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    findings = forms.CharField(
+        label=_("Findings (one per line)"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    cultivation_months = forms.IntegerField(
+        label=_("Cultivation period (months)"), min_value=1, max_value=60, initial=12
+    )
+    milestones = forms.CharField(
+        label=_("Milestones (one per line: YYYY-MM-DD title)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_milestones(self) -> list[dict[str, str]]:
+        rows = []
+        for line in self.cleaned_data["milestones"].splitlines():
+            if not line.strip():
+                continue
+            match = _MILESTONE_LINE.match(line)
+            if match is None:
+                raise forms.ValidationError(
+                    _("Write each milestone as its due date and title: %(line)s"),
+                    params={"line": line.strip()},
+                )
+            rows.append({"due_on": match.group(1), "title": match.group(2)})
+        if not rows:
+            raise forms.ValidationError(_("Set at least one milestone."))
+        return rows
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "report": data["report"],
+            "findings": [line for line in data["findings"].splitlines() if line.strip()],
+            "cultivation_months": data["cultivation_months"],
+            "milestones": data["milestones"],
+        }
+
+
+class MilestoneReportForm(forms.Form):
+    milestone = forms.TypedChoiceField(label=_("Milestone"), coerce=int)
+    report = forms.CharField(
+        label=_("Progress"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, choices: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["milestone"].choices = choices  # type: ignore[attr-defined]
+        _style(self)
+
+    def payload(self) -> dict[str, Any]:
+        return {"milestone": self.cleaned_data["milestone"], "report": self.cleaned_data["report"]}
+
+
+class DecisionForm(forms.Form):
+    """MIIT's decision: the comment, and which maturity scores it rests on."""
+
+    score_basis = forms.ChoiceField(
+        label=_("The decision rests on"),
+        choices=[("self", _("the self-assessed scores")), ("verified", _("the verified scores"))],
+        initial="self",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def payload(self) -> dict[str, Any]:
+        return {"score_basis": self.cleaned_data["score_basis"]}
+
+
+class VerifiedLevelsForm(forms.Form):
+    """A verified score (0-5) per sub-domain, beside the enterprise's own (blank: unchanged)."""
+
+    def __init__(
+        self, *args: Any, subdomains: list[tuple[str, str, str, Decimal | None]], **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.codes = [code for code, _name, _own, _verified in subdomains]
+        for code, name, own, verified in subdomains:
+            self.fields[f"levels.{code}"] = forms.DecimalField(
+                label=_("%(name)s (self-assessed %(own)s)") % {"name": name, "own": own},
+                required=False,
+                min_value=0,
+                max_value=5,
+                decimal_places=2,
+                max_digits=3,
+                initial=verified,
+            )
+        _style(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if all(data.get(f"levels.{code}") is None for code in self.codes):
+            raise forms.ValidationError(_("Give a verified score for at least one sub-domain."))
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "levels": {
+                code: str(data[f"levels.{code}"])
+                for code in self.codes
+                if data.get(f"levels.{code}") is not None
+            }
+        }

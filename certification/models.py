@@ -383,6 +383,47 @@ class CampaignQuota(models.Model):
         return f"{self.campaign}: {self.quota}"
 
 
+class CampaignChange(models.Model):
+    """A change to a campaign's window after it was opened: who changed it, when, from which
+    dates to which, and why. Written in the same transaction as the change."""
+
+    class Kind(models.TextChoices):
+        EDIT = "edit", _("Window edited before it opened")
+        CLOSE_EARLY = "close_early", _("Closed early")
+        EXTEND = "extend", _("Extended")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="changes", verbose_name=_("campaign")
+    )
+    kind = models.CharField(_("change"), max_length=12, choices=Kind.choices)
+    old_opens_on = models.DateField(_("opens on (before)"))
+    old_closes_on = models.DateField(_("closes on (before)"))
+    new_opens_on = models.DateField(_("opens on (after)"))
+    new_closes_on = models.DateField(_("closes on (after)"))
+    reason = models.TextField(_("reason"))
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("changed by")
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("campaign change")
+        verbose_name_plural = _("campaign changes")
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_change_window_ordered",
+                condition=models.Q(new_opens_on__lte=models.F("new_closes_on")),
+            ),
+            models.CheckConstraint(
+                name="campaign_change_has_reason", condition=~models.Q(reason="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} · {self.kind}: {self.old_closes_on} -> {self.new_closes_on}"
+
+
 class Declaration(models.TextChoices):
     """The basic requirements common to all tiers (DESIGN 2.4), each declared with evidence."""
 
@@ -445,6 +486,18 @@ class Application(Located):
         help_text=_("The review step that returned the application; it resumes there."),
     )
     state_changed_at = models.DateTimeField(_("in this state since"), null=True, blank=True)
+    recommending_group = models.ForeignKey(
+        "factories.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recommending central SOE group"),
+        help_text=_(
+            "Set when the checks pass, for a factory of a central SOE group's enterprise: the "
+            "group recommends it to MIIT instead of the province."
+        ),
+    )
     joint_round = models.PositiveSmallIntegerField(
         _("joint concurrence round"),
         default=0,
@@ -918,6 +971,14 @@ class ExpertAssignment(models.Model):
     expert = models.ForeignKey(
         Expert, on_delete=models.PROTECT, related_name="assignments", verbose_name=_("expert")
     )
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Provincial review")
+        NATIONAL = "national", _("MIIT review")
+
+    level = models.CharField(
+        _("review"), max_length=10, choices=Level.choices, default=Level.PROVINCE
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.INVITED
     )
@@ -939,7 +1000,7 @@ class ExpertAssignment(models.Model):
         verbose_name_plural = _("expert assignments")
         constraints = [
             models.UniqueConstraint(
-                fields=["application", "expert"], name="assignment_unique_expert"
+                fields=["application", "level", "expert"], name="assignment_unique_expert"
             )
         ]
         indexes = [models.Index(fields=["expert", "status"], name="assignment_expert_idx")]
@@ -1115,3 +1176,196 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} · {self.status}"
+
+
+# --- the national chain: recommendation lists, site visits, cultivation ----------------------
+
+
+class RecommendationList(models.Model):
+    """A recommending unit's ranked list for a campaign of a nationally certified tier: the
+    province (or the XPCC) or a central SOE group puts its passed applications on it in order,
+    never more than its quota, and submits it to MIIT as one act, after which it is locked."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Being ranked")
+        SUBMITTED = "submitted", _("Submitted to MIIT")
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="recommendation_lists"
+    )
+    province = models.ForeignKey(
+        "regions.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province or corps"),
+    )
+    group = models.ForeignKey(
+        "factories.Enterprise",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("central SOE group"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "province", "group"]
+        verbose_name = _("recommendation list")
+        verbose_name_plural = _("recommendation lists")
+        constraints = [
+            models.CheckConstraint(
+                name="recommendation_one_unit",
+                condition=models.Q(province__isnull=False, group__isnull=True)
+                | models.Q(province__isnull=True, group__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "province"], name="recommendation_unique_province"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "group"], name="recommendation_unique_group"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.province or self.group}"
+
+
+class RecommendationEntry(models.Model):
+    """One application's place on a recommendation list (1 is recommended first)."""
+
+    list = models.ForeignKey(RecommendationList, on_delete=models.CASCADE, related_name="entries")
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="recommendation"
+    )
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    added_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["list", "rank"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        constraints = [
+            models.UniqueConstraint(fields=["list", "rank"], name="recommendation_unique_rank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.list_id} #{self.rank}: {self.application_id}"
+
+
+class SiteVisit(models.Model):
+    """MIIT's visit to a leading applicant's factory: when, who, and the report."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="site_visit"
+    )
+    scheduled_on = models.DateField(_("visit date"))
+    team = models.ManyToManyField(Expert, related_name="site_visits", verbose_name=_("team"))
+    scheduled_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    report = models.TextField(_("report"), blank=True)
+    findings = models.JSONField(
+        _("findings"), default=list, blank=True, help_text=_("One finding per item.")
+    )
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("site visit")
+        verbose_name_plural = _("site visits")
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.scheduled_on}"
+
+
+class Cultivation(models.Model):
+    """A leading applicant's cultivation period (up to the edition's maximum), set after the
+    site visit, with the milestones the enterprise reports against before acceptance."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="cultivation"
+    )
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    months = models.PositiveSmallIntegerField(_("months"))
+
+    class Meta:
+        verbose_name = _("cultivation period")
+        verbose_name_plural = _("cultivation periods")
+        constraints = [
+            models.CheckConstraint(
+                name="cultivation_ordered", condition=models.Q(starts_on__lt=models.F("ends_on"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.starts_on}-{self.ends_on}"
+
+
+class CultivationMilestone(models.Model):
+    cultivation = models.ForeignKey(
+        Cultivation, on_delete=models.CASCADE, related_name="milestones"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    report = models.TextField(_("progress report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["cultivation", "order"]
+        verbose_name = _("cultivation milestone")
+        verbose_name_plural = _("cultivation milestones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cultivation", "order"], name="cultivation_milestone_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cultivation_id} #{self.order}: {self.title}"
+
+
+class VerifiedLevel(models.Model):
+    """A reviewer's verified maturity score (0-5) for one sub-domain of the self-assessment an
+    excellent or leading application rests on, beside the enterprise's own."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="verified_levels"
+    )
+    subdomain = models.CharField(_("sub-domain"), max_length=40)
+    level = models.DecimalField(_("verified score"), max_digits=3, decimal_places=2)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        ordering = ["application", "subdomain"]
+        verbose_name = _("verified level")
+        verbose_name_plural = _("verified levels")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "subdomain"], name="verified_level_unique"
+            ),
+            models.CheckConstraint(
+                name="verified_level_range", condition=models.Q(level__gte=0, level__lte=5)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} · {self.subdomain}: {self.level}"

@@ -12,20 +12,26 @@ from accounts.selectors import AnyUser
 from certification import pages, rules, selectors
 from certification.forms import (
     AssignExpertsForm,
+    DecisionForm,
+    MilestoneReportForm,
     ReasonForm,
     ScoreForm,
+    SiteVisitForm,
     UnassignExpertsForm,
+    VerifiedLevelsForm,
+    VisitReportForm,
 )
 from certification.models import (
     Application,
     AuditEvent,
     Certificate,
+    CultivationMilestone,
     ExpertAssignment,
     ScenarioClaim,
 )
 from certification.workflow.definitions import Action, Form
 from certification.workflow.engine import ActionOption, available_actions_for
-from certification.workflow.policies import tier_condition
+from certification.workflow.policies import review_level, tier_condition
 from certification.workflow.states import STATES
 from core.i18n import english_active
 
@@ -255,10 +261,13 @@ class ActionPanel:
         return self.option.action
 
 
-def expert_choices(application: Application) -> list[ExpertChoice]:
-    experts = list(selectors.expert_register_for(application))
+def expert_choices(application: Application, *, level: str | None = None) -> list[ExpertChoice]:
+    """The register for the application's review (or ``level``), with each expert's conflicts
+    and whether the expert is assigned already."""
+    level = level or review_level(application.status)
+    experts = list(selectors.expert_register_for(application, level=level))
     conflicts = selectors.expert_conflicts_for(experts, application.factory.enterprise)
-    assigned = set(application.assignments.values_list("expert_id", flat=True))
+    assigned = set(application.assignments.filter(level=level).values_list("expert_id", flat=True))
     return [
         ExpertChoice(
             id=expert.pk,
@@ -282,11 +291,43 @@ def action_form(application: Application, form_kind: str, data: Any = None) -> A
         return AssignExpertsForm(data, choices=choices)
     if form_kind == Form.UNASSIGN:
         removable = application.assignments.filter(
-            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED]
+            level=review_level(application.status),
+            status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
         ).select_related("expert__user")
         return UnassignExpertsForm(
             data,
             choices=[(a.expert_id, f"{a.expert} ({a.get_status_display()})") for a in removable],
+        )
+    if form_kind == Form.SITE_VISIT:
+        choices = [
+            (choice.id, choice.name)
+            for choice in expert_choices(application, level=ExpertAssignment.Level.NATIONAL)
+            if not choice.conflicts
+        ]
+        return SiteVisitForm(data, choices=choices)
+    if form_kind == Form.VISIT_REPORT:
+        return VisitReportForm(data)
+    if form_kind == Form.MILESTONE:
+        milestones = CultivationMilestone.objects.filter(cultivation__application=application)
+        return MilestoneReportForm(
+            data,
+            choices=[
+                (
+                    m.order,
+                    f"{m.order}. {m.title} ({m.due_on:%Y-%m-%d})" + (" ✓" if m.reported_at else ""),
+                )
+                for m in milestones
+            ],
+        )
+    if form_kind == Form.DECISION:
+        return DecisionForm(data)
+    if form_kind == Form.VERIFIED_LEVELS:
+        rows = selectors.score_reconciliation(application)
+        return VerifiedLevelsForm(
+            data,
+            subdomains=[
+                (row.subdomain, row.name, str(row.self_score), row.verified) for row in rows
+            ],
         )
     if form_kind == Form.SCORE:
         return ScoreForm(

@@ -51,13 +51,13 @@ from certification.models import (
     TierCondition,
     TierConditionsEdition,
 )
-from certification.workflow.definitions import states_waiting_for
+from certification.workflow.definitions import WORKFLOWS, states_waiting_for
 from certification.workflow.events import INTERNAL_EVENT_TYPES
 from core import refcache
 from core.errors import NotFound
 from core.i18n import english_active
 from core.prepared import PreparedQuery
-from factories.models import CultivationPoolEntry, Enterprise, Factory
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership
 from factories.selectors import enterprise_can_manage, factory_scoped
 from regions.models import Authority
 
@@ -172,6 +172,18 @@ def application_list_for(user: AnyUser, *, invitations: bool = False) -> QuerySe
         return _applications().filter(Exists(assigned))
     scope = scope_for(user)
     qs = factory_scoped(_applications(), scope)
+    if scope.level == ScopeLevel.ENTERPRISE:
+        # A central SOE group's members also see the applications the group recommends.
+        groups = list(
+            Membership.objects.filter(
+                user_id=scope.user_id, enterprise__is_central_soe_group=True
+            ).values_list("enterprise_id", flat=True)
+        )
+        if groups:
+            members = Membership.objects.filter(
+                enterprise=OuterRef("factory__enterprise_id"), user_id=scope.user_id
+            )
+            qs = _applications().filter(Exists(members) | Q(recommending_group_id__in=groups))
     if scope.level != ScopeLevel.ENTERPRISE:
         qs = qs.exclude(status=Application.Status.DRAFT).exclude(
             status=Application.Status.WITHDRAWN, submission=0
@@ -670,12 +682,16 @@ def unchecked_submitted_applications(limit: int) -> list[tuple[int, int]]:
 # --- reviews ---------------------------------------------------------------------------------
 
 
-def expert_register_for(application: Application) -> QuerySet[Expert]:
-    """Experts who may be asked to score the application: active, on the national register or
-    on the register of the province the application is handled in."""
+def expert_register_for(application: Application, *, level: str = "province") -> QuerySet[Expert]:
+    """Experts who may be asked to score the application: active, and for the provincial review
+    on the national register or on the register of the province the application is handled in;
+    for MIIT's review, on the national register."""
+    register = Q(province__isnull=True)
+    if level == ExpertAssignment.Level.PROVINCE:
+        register |= Q(province_id=application.province_id)
     return (
         Expert.objects.filter(is_active=True, user__is_active=True)
-        .filter(Q(province__isnull=True) | Q(province_id=application.province_id))
+        .filter(register)
         .select_related("user", "employer")
         .order_by("user__username")
     )
@@ -746,12 +762,33 @@ class ScoreSummary:
     complete: bool  # every expert who did not decline has scored
 
 
+# From MIIT's expert scoring on, an application's scores are the national experts'.
+NATIONAL_SCORE_STATES = frozenset(
+    {
+        "national_expert_review",
+        "national_joint_review",
+        "miit_decision",
+        "site_visit",
+        "cultivation",
+        "acceptance",
+    }
+)
+
+
 def application_score_summary(
-    application: Application, *, viewer: AnyUser | None = None
+    application: Application, *, viewer: AnyUser | None = None, level: str | None = None
 ) -> ScoreSummary:
-    """The experts' scores. An expert viewer sees the others' scores only once all are in."""
+    """The experts' scores of one review (``level``; by default the one of the application's
+    step: MIIT's from its review on). An expert viewer sees the others' scores only once all
+    are in."""
+    if level is None:
+        level = (
+            ExpertAssignment.Level.NATIONAL
+            if application.status in NATIONAL_SCORE_STATES
+            else ExpertAssignment.Level.PROVINCE
+        )
     assignments = list(
-        ExpertAssignment.objects.filter(application=application)
+        ExpertAssignment.objects.filter(application=application, level=level)
         .select_related("expert__user")
         .order_by("assigned_at", "pk")
     )
@@ -825,11 +862,11 @@ def worklist_for(user: AnyUser, *, counts: bool = True) -> QuerySet[Application]
     those rows too)."""
     if not isinstance(user, User) or not user.is_active:
         return Application.objects.none()
-    states = states_waiting_for(user.role)
+    waiting = states_waiting_for(user.role)
     authority = user.authority
-    if not states or (user.role != Role.EXPERT and authority is None):
+    if not waiting or (user.role != Role.EXPERT and authority is None):
         return Application.objects.none()
-    qs = application_list_for(user, invitations=True).filter(status__in=states)
+    qs = application_list_for(user, invitations=True).filter(_waiting_filter(waiting))
     if user.role == Role.EXPERT:
         pending = ExpertAssignment.objects.filter(
             application=OuterRef("pk"),
@@ -857,6 +894,21 @@ def worklist_for(user: AnyUser, *, counts: bool = True) -> QuerySet[Application]
         experts_active=_count(assignments.exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)),
         experts_scored=_count(assignments.filter(status=ExpertAssignment.Status.SCORED)),
     )
+
+
+def _waiting_filter(waiting: dict[str, frozenset[str]]) -> Q:
+    """Applications in one of the states their workflow waits in: one status list for the
+    workflows that wait in the same states (most roles wait in the same steps of every table)."""
+    by_states: dict[frozenset[str], list[str]] = {}
+    for workflow, states in waiting.items():
+        by_states.setdefault(states, []).append(workflow)
+    everything = len(waiting) == len(WORKFLOWS) and len(by_states) == 1
+    condition = Q()
+    for states, workflows in by_states.items():
+        if everything:
+            return Q(status__in=sorted(states))
+        condition |= Q(status__in=sorted(states), workflow__in=sorted(workflows))
+    return condition
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:
@@ -997,3 +1049,57 @@ def publicities_published_by(user: AnyUser) -> QuerySet[Publicity]:
         .select_related("authority", "campaign")
         .order_by("-starts_on", "-pk")
     )
+
+
+# --- reconciliation of self-assessed and verified scores (excellent and leading) ----------------
+
+
+def self_assessed_subdomains(application: Application) -> dict[str, str]:
+    """The enterprise's own score (0-5) of each applicable sub-domain of the self-assessment
+    the application rests on, by code (empty without an assessment)."""
+    assessment = application.assessment
+    if assessment is None or not assessment.result:
+        return {}
+    overall = assessment.result.get("subdomain_overall") or {}
+    return {code: f"{Decimal(str(value)):.2f}" for code, value in overall.items()}
+
+
+@dataclass(frozen=True)
+class ReconciliationRow:
+    subdomain: str
+    name: str
+    self_score: Decimal
+    verified: Decimal | None
+    difference: Decimal | None  # verified minus self
+
+
+def score_reconciliation(application: Application) -> list[ReconciliationRow]:
+    """Per sub-domain: the enterprise's own score beside the verified one and the difference
+    (two queries)."""
+    from assessments.models import SubDomain
+
+    own = self_assessed_subdomains(application)
+    if not own:
+        return []
+    verified = dict(application.verified_levels.values_list("subdomain", "level"))
+    assert application.assessment is not None  # own is empty without one
+    names = {
+        sub.code: sub.name
+        for sub in SubDomain.objects.filter(
+            version_id=application.assessment.version_id, code__in=list(own)
+        )
+    }
+    rows = []
+    for code, value in own.items():
+        self_score = Decimal(value)
+        checked = verified.get(code)
+        rows.append(
+            ReconciliationRow(
+                subdomain=code,
+                name=names.get(code, code),
+                self_score=self_score,
+                verified=checked,
+                difference=None if checked is None else checked - self_score,
+            )
+        )
+    return rows

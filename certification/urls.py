@@ -7,6 +7,7 @@ from certification.views import (
     drafting,
     filings,
     publicity,
+    recommendations,
     reviews,
 )
 from certification.views import path as tier
@@ -54,6 +55,8 @@ urlpatterns = [
     path("factories/<int:pk>/path/", tier.tier_path, name="tier-path"),
     path("filings/basic/", filings.basic_filings, name="basic-filings"),
     path("campaigns/", campaigns.campaign_list, name="campaign-list"),
+    path("recommendations/", recommendations.recommendation_page, name="recommendation-lists"),
+    path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign-detail"),
     path("certificates/", certificates.certificate_list, name="certificate-list"),
     path("certificates/<int:pk>/pdf", certificates.certificate_pdf, name="certificate-pdf"),
     # Publicity (公示): the lists are public; the objections are the certifying authority's.

@@ -15,6 +15,11 @@ from certification.api.publicity import (
     PublicityList,
     PublicityObjections,
 )
+from certification.api.recommendations import (
+    RecommendationLists,
+    RecommendationOrder,
+    RecommendationSubmit,
+)
 from certification.api.registry import RegistryCertificateDetail, registry_list
 from factories.api import EnterpriseViewSet, FactoryViewSet
 
@@ -48,6 +53,17 @@ urlpatterns = [
         name="publicity-objections",
     ),
     path("objections/<int:pk>/decide/", ObjectionDecide.as_view(), name="objection-decide"),
+    path("recommendations/", RecommendationLists.as_view(), name="recommendation-list"),
+    path(
+        "recommendations/<int:pk>/order/",
+        RecommendationOrder.as_view(),
+        name="recommendation-order",
+    ),
+    path(
+        "recommendations/<int:pk>/submit/",
+        RecommendationSubmit.as_view(),
+        name="recommendation-submit",
+    ),
     path("registry/", registry_list, name="registry"),
     path(
         "registry/certificates/<str:number>/",

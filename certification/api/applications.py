@@ -30,7 +30,7 @@ from certification.models import Application, Campaign, Certificate, Declaration
 from certification.presenters import expert_choices, state_label
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition, available_actions_for
-from certification.workflow.policies import Policy, policy_check
+from certification.workflow.policies import Policy, policy_check, review_level
 from core.api import (
     AsciiDecimalField,
     AsciiIntegerField,
@@ -123,6 +123,20 @@ class OpinionOutput(serializers.Serializer):
     at = serializers.DateTimeField()
 
 
+class ReconciliationOutput(serializers.Serializer):
+    subdomain = serializers.CharField()
+    name = serializers.CharField()
+    self_score = serializers.DecimalField(
+        max_digits=3, decimal_places=2, help_text="The enterprise's own score (0-5)."
+    )
+    verified = serializers.DecimalField(
+        max_digits=3, decimal_places=2, allow_null=True, help_text="MIIT's verified score."
+    )
+    difference = serializers.DecimalField(
+        max_digits=4, decimal_places=2, allow_null=True, help_text="Verified minus self."
+    )
+
+
 class ReviewOutput(serializers.Serializer):
     experts = ScoreRowOutput(many=True)
     mean = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
@@ -131,6 +145,11 @@ class ReviewOutput(serializers.Serializer):
     complete = serializers.BooleanField()
     joint_round = serializers.IntegerField()
     opinions = OpinionOutput(many=True)
+    reconciliation = ReconciliationOutput(
+        many=True,
+        help_text="Excellent and leading: each sub-domain's self-assessed score beside the "
+        "verified one (empty for other tiers).",
+    )
 
 
 class ApplicationDetailOutput(ApplicationOutput):
@@ -198,6 +217,14 @@ class ApplicationDetailOutput(ApplicationOutput):
                     "at": opinion.at,
                 }
                 for opinion in selectors.joint_opinions(obj)
+            ],
+            "reconciliation": [
+                asdict(row)
+                for row in (
+                    selectors.score_reconciliation(obj)
+                    if obj.tier in (Tier.EXCELLENT, Tier.LEADING)
+                    else []
+                )
             ],
         }
 
@@ -423,6 +450,56 @@ class ScoreInput(InputSerializer):
         help_text="A score from 0 to 100 for every criterion code of the tier's rubric.",
     )
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class ApproveInput(ReasonInput):
+    score_basis = serializers.ChoiceField(
+        choices=[("self", "self"), ("verified", "verified")],
+        default="self",
+        help_text="The maturity scores the decision rests on: the enterprise's own, or the "
+        "verified ones (recorded with verify_levels first).",
+    )
+
+
+class VerifiedLevelsInput(InputSerializer):
+    levels = serializers.DictField(
+        child=AsciiDecimalField(max_digits=3, decimal_places=2, min_value=0, max_value=5),
+        allow_empty=False,
+        help_text="A verified score from 0 to 5 by sub-domain code of the self-assessment.",
+    )
+
+
+class SiteVisitInput(InputSerializer):
+    scheduled_on = serializers.DateField(help_text="The day of the visit; not in the past.")
+    team = serializers.ListField(
+        child=AsciiIntegerField(min_value=1),
+        allow_empty=False,
+        max_length=20,
+        help_text="Ids of experts on the national register (none with a conflict of interest).",
+    )
+
+
+class MilestoneInput(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    due_on = serializers.DateField(help_text="Within the cultivation period.")
+
+
+class VisitReportInput(InputSerializer):
+    report = serializers.CharField(max_length=5000)
+    findings = serializers.ListField(
+        child=serializers.CharField(max_length=5000), required=False, default=list, max_length=50
+    )
+    cultivation_months = AsciiIntegerField(
+        min_value=1, max_value=60, help_text="Up to the edition's maximum (24 in 2025)."
+    )
+    milestones = serializers.ListField(
+        child=MilestoneInput(), allow_empty=False, max_length=24, help_text="Up to 24."
+    )
+
+
+class MilestoneReportInput(InputSerializer):
+    milestone = AsciiIntegerField(min_value=1, help_text="The milestone's order (1 is the first).")
+    report = serializers.CharField(max_length=5000)
 
 
 INVITATION_ACTIONS = (Action.ACCEPT_ASSIGNMENT, Action.DECLINE_ASSIGNMENT)
@@ -668,10 +745,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def experts(self, request: Request, pk: str | None = None) -> Response:
-        """The expert register for this application, each expert with the conflicts of
-        interest that would refuse the assignment (for the provincial department)."""
+        """The expert register for this application's review, each expert with the conflicts
+        of interest that would refuse the assignment (for the provincial department; from
+        MIIT's review on, the national register for MIIT)."""
         application = self.get_object()
-        decision = policy_check(Policy.PROVINCIAL_DEPARTMENT, request.user, application)
+        national = review_level(application.status) == "national"
+        policy = Policy.MIIT if national else Policy.PROVINCIAL_DEPARTMENT
+        decision = policy_check(policy, request.user, application)
         if not decision:
             raise PermissionDenied(decision.reason)
         rows = [asdict(choice) for choice in expert_choices(application)]
@@ -755,3 +835,73 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def certify(self, request: Request, pk: str | None = None) -> Response:
         """The provincial department certifies: an active certificate is issued."""
         return self._detail(self._fire(request, Action.CERTIFY, None))
+
+    # --- the national chain (excellent and leading) --------------------------------------------
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="province_pass")
+    def province_pass(self, request: Request, pk: str | None = None) -> Response:
+        """The provincial department passes an excellent or leading application after the joint
+        concurrence: it waits for the province's ranking."""
+        return self._detail(self._fire(request, Action.PROVINCE_PASS, ReasonInput))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def rank(self, request: Request, pk: str | None = None) -> Response:
+        """The recommending unit (the province, or the applicant's central SOE group) puts the
+        application at the end of its list for the campaign; 409 ``quota_exceeded`` when every
+        place of its quota is taken, ``list_submitted`` once the list went to MIIT."""
+        return self._detail(self._fire(request, Action.RANK, None))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def unrank(self, request: Request, pk: str | None = None) -> Response:
+        """The recommending unit takes the application off its list (the others move up)."""
+        return self._detail(self._fire(request, Action.UNRANK, None))
+
+    @extend_schema(request=ApproveInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT approves after the national ministries' concurrence (excellent to publicity,
+        leading to the site visit), saying which maturity scores the decision rests on."""
+        return self._detail(self._fire(request, Action.APPROVE, ApproveInput))
+
+    @extend_schema(request=VerifiedLevelsInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="verify_levels")
+    def verify_levels(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT records verified scores (0-5) for sub-domains of the self-assessment, during
+        its review; the detail's ``review.reconciliation`` shows them beside the enterprise's."""
+        return self._detail(self._fire(request, Action.VERIFY_LEVELS, VerifiedLevelsInput))
+
+    @extend_schema(request=SiteVisitInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="schedule_site_visit")
+    def schedule_site_visit(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT schedules (or reschedules) the site visit of a leading application."""
+        return self._detail(self._fire(request, Action.SCHEDULE_SITE_VISIT, SiteVisitInput))
+
+    @extend_schema(request=VisitReportInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="report_site_visit")
+    def report_site_visit(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT reports the visit (409 ``not_ready`` before its day) and sets the cultivation
+        period and its milestones; the period starts today."""
+        return self._detail(self._fire(request, Action.REPORT_SITE_VISIT, VisitReportInput))
+
+    @extend_schema(request=MilestoneReportInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="report_milestone")
+    def report_milestone(self, request: Request, pk: str | None = None) -> Response:
+        """The enterprise reports its progress on a milestone of the cultivation period."""
+        return self._detail(self._fire(request, Action.REPORT_MILESTONE, MilestoneReportInput))
+
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="start_acceptance")
+    def start_acceptance(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT starts the acceptance review: 409 ``not_ready`` until the cultivation period is
+        over and every milestone has a progress report."""
+        return self._detail(self._fire(request, Action.START_ACCEPTANCE, None))
+
+    @extend_schema(request=ReasonInput, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="pass_acceptance")
+    def pass_acceptance(self, request: Request, pk: str | None = None) -> Response:
+        """MIIT passes the acceptance: the application goes to publicity and certification (a
+        failed acceptance is a return or a rejection, with the reason)."""
+        return self._detail(self._fire(request, Action.PASS_ACCEPTANCE, ReasonInput))

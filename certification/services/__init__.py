@@ -25,6 +25,7 @@ from certification.services.drafting import (
     application_indicators_set,
     application_update,
 )
+from certification.services.national import recommendation_reorder, recommendation_submit
 from certification.services.notifications import application_notify
 from certification.services.publicity import (
     filings_awaiting_publicity,
@@ -69,6 +70,8 @@ __all__ = [
     "filings_awaiting_publicity",
     "publicity_publish",
     "publicity_publish_filings",
+    "recommendation_reorder",
+    "recommendation_submit",
     "tier_conditions_copy",
     "tier_conditions_publish",
 ]

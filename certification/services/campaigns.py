@@ -1,8 +1,10 @@
-"""Campaigns: an authority opens an application window for a tier and year, with quotas."""
+"""Campaigns: an authority opens an application window for a tier and year, with quotas, and
+changes it with a reason: edits it before it opens, closes it early, extends it."""
 
 from __future__ import annotations
 
 import calendar
+import enum
 import logging
 from datetime import date
 
@@ -11,10 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import AnyUser, Decision
 from certification import selectors
 from certification.error_codes import ErrorCode
 from certification.models import (
     Campaign,
+    CampaignChange,
     CampaignQuota,
     Certificate,
     QuotaRule,
@@ -110,6 +114,21 @@ def campaign_warnings(
 ) -> list[str]:
     """What a person opening this window should confirm: a window already closed, an overlap
     with another window of the authority for the tier, a batch number that skips one."""
+    warnings = _window_warnings(authority, tier, year, batch, opens_on, closes_on)
+    ours = Campaign.objects.filter(authority=authority, tier=tier)
+    if batch > 1 and not ours.filter(year=year, batch=batch - 1).exists():
+        warnings.append(
+            _("There is no batch %(previous)s of %(year)s: batch numbers go in order.")
+            % {"previous": batch - 1, "year": year}
+        )
+    return warnings
+
+
+def _window_warnings(
+    authority: Authority | int, tier: str, year: int, batch: int, opens_on: date, closes_on: date
+) -> list[str]:
+    """The warnings about the dates alone: a window already closed, an overlap with another
+    window of the authority for the tier (batch ``batch`` of ``year`` itself excepted)."""
     warnings = []
     if closes_on < timezone.localdate():
         warnings.append(
@@ -129,11 +148,6 @@ def campaign_warnings(
                 "start": other.opens_on.isoformat(),
                 "end": other.closes_on.isoformat(),
             }
-        )
-    if batch > 1 and not ours.filter(year=year, batch=batch - 1).exists():
-        warnings.append(
-            _("There is no batch %(previous)s of %(year)s: batch numbers go in order.")
-            % {"previous": batch - 1, "year": year}
         )
     return warnings
 
@@ -167,3 +181,213 @@ def _campaign_default_quotas(campaign: Campaign, edition: TierConditionsEdition)
             for group in Enterprise.objects.filter(is_central_soe_group=True).only("pk")
         )
     CampaignQuota.objects.bulk_create(rows)
+
+
+# --- changing a window -----------------------------------------------------------------------
+
+
+class WindowStatus(enum.StrEnum):
+    UPCOMING = "upcoming"  # today is before the opening day
+    OPEN = "open"  # from the opening day to the closing day, both included
+    CLOSED = "closed"
+
+
+def campaign_window_status(campaign: Campaign, today: date) -> WindowStatus:
+    if today < campaign.opens_on:
+        return WindowStatus.UPCOMING
+    if today > campaign.closes_on:
+        return WindowStatus.CLOSED
+    return WindowStatus.OPEN
+
+
+def campaign_manage_check(user: AnyUser, campaign: Campaign) -> Decision:
+    """Whether the user changes this campaign's window: an official of the authority that
+    opened it, acting in the role that opens campaigns of its tier (as ``campaign_open``)."""
+    if (
+        isinstance(user, User)
+        and user.authority_id == campaign.authority_id
+        and campaign.tier in selectors.campaign_tiers_for(user)
+    ):
+        return Decision(True)
+    return Decision(False, _("Only the authority that opened this campaign changes its window."))
+
+
+def _campaign_lock(actor: User, campaign: Campaign) -> Campaign:
+    """The campaign's row, locked, once the actor may change it (PermissionDenied if not)."""
+    decision = campaign_manage_check(actor, campaign)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return Campaign.objects.select_for_update().get(pk=campaign.pk)
+
+
+def _refuse(errors: dict[str, list[str]]) -> None:
+    """One refusal with every field's messages, so a form shows them all at once."""
+    if errors:
+        raise DomainError(next(iter(errors.values()))[0], fields=errors)
+
+
+def _reason_errors(reason: str, errors: dict[str, list[str]]) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = [
+            _("Give the reason for the change: it is recorded and shown with the campaign.")
+        ]
+    return reason
+
+
+def _campaign_change(
+    campaign: Campaign,
+    *,
+    kind: str,
+    actor: User,
+    reason: str,
+    opens_on: date,
+    closes_on: date,
+) -> Campaign:
+    """Move the (locked) campaign's window and record the change with its reason."""
+    change = CampaignChange(
+        campaign=campaign,
+        kind=kind,
+        old_opens_on=campaign.opens_on,
+        old_closes_on=campaign.closes_on,
+        new_opens_on=opens_on,
+        new_closes_on=closes_on,
+        reason=reason,
+        actor=actor,
+    )
+    campaign.opens_on, campaign.closes_on = opens_on, closes_on
+    campaign.save(update_fields=["opens_on", "closes_on"])
+    change.save()
+    logger.info(
+        "campaign %s: %s to %s-%s by user %s", campaign.pk, kind, opens_on, closes_on, actor.pk
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_edit(
+    *,
+    actor: User,
+    campaign: Campaign,
+    opens_on: date,
+    closes_on: date,
+    reason: str,
+    warn: bool = False,
+) -> Campaign:
+    """Move a window that has not opened yet (its official only, with a reason). Once it has
+    opened it is closed early or extended instead (code ``campaign_started``).
+
+    ``warn``: as for ``campaign_open``, a person confirms new dates that have passed already or
+    overlap another of the authority's windows for the tier (``confirmation_needed``); the
+    batch number is not checked again, it does not change."""
+    campaign = _campaign_lock(actor, campaign)
+    today = timezone.localdate()
+    if campaign_window_status(campaign, today) != WindowStatus.UPCOMING:
+        raise Conflict(
+            _(
+                "The window opened on %(day)s: it can no longer be edited. Close it early or "
+                "extend it instead."
+            )
+            % {"day": campaign.opens_on.isoformat()},
+            code=ErrorCode.CAMPAIGN_STARTED,
+        )
+    errors: dict[str, list[str]] = {}
+    reason = _reason_errors(reason, errors)
+    if opens_on > closes_on:
+        errors["closes_on"] = [_("The window must open before it closes.")]
+    _refuse(errors)
+    if (opens_on, closes_on) == (campaign.opens_on, campaign.closes_on):
+        raise DomainError(_("These are the window's dates already: nothing changes."))
+    if warn:
+        warnings = _window_warnings(
+            campaign.authority_id,
+            campaign.tier,
+            campaign.year,
+            campaign.batch,
+            opens_on,
+            closes_on,
+        )
+        if warnings:
+            raise Conflict(
+                _("Check the window and confirm to change it anyway."),
+                code=ErrorCode.CONFIRMATION_NEEDED,
+                fields={"confirm": warnings},
+            )
+    return _campaign_change(
+        campaign,
+        kind=CampaignChange.Kind.EDIT,
+        actor=actor,
+        reason=reason,
+        opens_on=opens_on,
+        closes_on=closes_on,
+    )
+
+
+@transaction.atomic
+def campaign_close_early(
+    *, actor: User, campaign: Campaign, reason: str, closes_on: date | None = None
+) -> Campaign:
+    """Close an open window before its closing day (its official only, with a reason): today
+    by default, or a later day before the current closing day. A window is never closed in
+    the past: factories applied in it on the days it was published as open."""
+    campaign = _campaign_lock(actor, campaign)
+    today = timezone.localdate()
+    window = campaign_window_status(campaign, today)
+    if window != WindowStatus.OPEN:
+        raise Conflict(
+            _("The window opens on %(day)s: only an open window closes early.")
+            % {"day": campaign.opens_on.isoformat()}
+            if window == WindowStatus.UPCOMING
+            else _("The window closed on %(day)s already.")
+            % {"day": campaign.closes_on.isoformat()},
+            code=ErrorCode.CAMPAIGN_NOT_OPEN,
+        )
+    closes_on = closes_on or today
+    errors: dict[str, list[str]] = {}
+    reason = _reason_errors(reason, errors)
+    if closes_on < today:
+        errors["closes_on"] = [_("A window cannot close in the past: today at the earliest.")]
+    elif closes_on >= campaign.closes_on:
+        errors["closes_on"] = [
+            _("Closing early means closing before %(day)s, the current closing day.")
+            % {"day": campaign.closes_on.isoformat()}
+        ]
+    _refuse(errors)
+    return _campaign_change(
+        campaign,
+        kind=CampaignChange.Kind.CLOSE_EARLY,
+        actor=actor,
+        reason=reason,
+        opens_on=campaign.opens_on,
+        closes_on=closes_on,
+    )
+
+
+@transaction.atomic
+def campaign_extend(*, actor: User, campaign: Campaign, closes_on: date, reason: str) -> Campaign:
+    """Move the closing day later (its official only, with a reason), before the window
+    closes or after: extending a closed window opens it again until the new day, which must
+    not have passed already."""
+    campaign = _campaign_lock(actor, campaign)
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    reason = _reason_errors(reason, errors)
+    if closes_on <= campaign.closes_on:
+        errors["closes_on"] = [
+            _("An extension closes after %(day)s, the current closing day.")
+            % {"day": campaign.closes_on.isoformat()}
+        ]
+    elif closes_on < today:
+        errors["closes_on"] = [
+            _("%(day)s has passed already: the window would stay closed.")
+            % {"day": closes_on.isoformat()}
+        ]
+    _refuse(errors)
+    return _campaign_change(
+        campaign,
+        kind=CampaignChange.Kind.EXTEND,
+        actor=actor,
+        reason=reason,
+        opens_on=campaign.opens_on,
+        closes_on=closes_on,
+    )

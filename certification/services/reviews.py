@@ -28,7 +28,7 @@ from certification.models import (
 )
 from certification.workflow.definitions import Action
 from certification.workflow.engine import TransitionContext, application_transition
-from certification.workflow.policies import tier_condition
+from certification.workflow.policies import review_level, tier_condition
 from certification.workflow.states import ApplicationState
 from core.errors import Conflict, DomainError
 from factories.models import Enterprise
@@ -41,8 +41,22 @@ PREREQUISITE_RECHECKED_STATES = (
     ApplicationState.EXPERT_REVIEW,
     ApplicationState.JOINT_REVIEW,
     ApplicationState.PROVINCIAL_DECISION,
+    ApplicationState.RANKING,
+    ApplicationState.MIIT_REVIEW,
+    ApplicationState.NATIONAL_EXPERT_REVIEW,
+    ApplicationState.NATIONAL_JOINT_REVIEW,
+    ApplicationState.MIIT_DECISION,
+    ApplicationState.SITE_VISIT,
+    ApplicationState.CULTIVATION,
+    ApplicationState.ACCEPTANCE,
     ApplicationState.RECOMMENDED,
 )
+# Where a return from publicity resumes: the certifying authority's decision (a publicity that
+# has begun cannot be resumed; the authority decides again and publishes anew).
+RESUME_AFTER_PUBLICITY = {
+    "excellent_2025": ApplicationState.MIIT_DECISION,
+    "leading_2025": ApplicationState.ACCEPTANCE,
+}
 
 
 def effect_record_resume_point(context: TransitionContext) -> None:
@@ -51,7 +65,9 @@ def effect_record_resume_point(context: TransitionContext) -> None:
     department decides again and publishes anew)."""
     resume_at = context.from_state
     if resume_at == ApplicationState.IN_PUBLICITY:
-        resume_at = ApplicationState.PROVINCIAL_DECISION
+        resume_at = RESUME_AFTER_PUBLICITY.get(
+            context.application.workflow, ApplicationState.PROVINCIAL_DECISION
+        )
     context.application.resume_state = resume_at
     context.extra["resume_at"] = resume_at
 
@@ -100,10 +116,11 @@ def effect_assign_experts(context: TransitionContext) -> None:
     """Invite experts from the register; a conflicted expert is refused with the reason, and
     the application must end up with at least the edition's number of experts."""
     application = context.application
+    level = review_level(context.target)
     ids = _expert_ids(context.data.get("experts"))
     candidates = {
         expert.pk: expert
-        for expert in selectors.expert_register_for(application).filter(pk__in=ids)
+        for expert in selectors.expert_register_for(application, level=level).filter(pk__in=ids)
     }
     conflicts = selectors.expert_conflicts_for(
         list(candidates.values()), application.factory.enterprise
@@ -113,7 +130,11 @@ def effect_assign_experts(context: TransitionContext) -> None:
     for pk in ids:
         expert = candidates.get(pk)
         if expert is None:
-            errors.append(_("Expert %(id)s is not on the register for this province.") % {"id": pk})
+            errors.append(
+                _("Expert %(id)s is not on the national register.") % {"id": pk}
+                if level == ExpertAssignment.Level.NATIONAL
+                else _("Expert %(id)s is not on the register for this province.") % {"id": pk}
+            )
             continue
         conflicted = conflicted or bool(conflicts[pk])
         errors.extend(f"{expert}: {finding.reason}" for finding in conflicts[pk])
@@ -123,9 +144,8 @@ def effect_assign_experts(context: TransitionContext) -> None:
             code=ErrorCode.EXPERT_CONFLICT if conflicted else "invalid",
             fields={"experts": errors},
         )
-    existing = dict(
-        ExpertAssignment.objects.filter(application=application).values_list("expert_id", "status")
-    )
+    mine = ExpertAssignment.objects.filter(application=application, level=level)
+    existing = dict(mine.values_list("expert_id", "status"))
     new = [
         pk for pk in ids if pk not in existing or existing[pk] in ExpertAssignment.INACTIVE_STATUSES
     ]
@@ -133,7 +153,7 @@ def effect_assign_experts(context: TransitionContext) -> None:
         message = _("These experts are already assigned.")
         raise DomainError(message, fields={"experts": [message]})
     # An expert who declined or was removed may be asked again: the assignment starts afresh.
-    ExpertAssignment.objects.filter(application=application, expert_id__in=new).update(
+    mine.filter(expert_id__in=new).update(
         status=ExpertAssignment.Status.INVITED,
         assigned_by=context.actor,
         responded_at=None,
@@ -143,15 +163,13 @@ def effect_assign_experts(context: TransitionContext) -> None:
         scored_at=None,
     )
     ExpertAssignment.objects.bulk_create(
-        ExpertAssignment(application=application, expert_id=pk, assigned_by=context.actor)
+        ExpertAssignment(
+            application=application, level=level, expert_id=pk, assigned_by=context.actor
+        )
         for pk in new
         if pk not in existing
     )
-    active = (
-        ExpertAssignment.objects.filter(application=application)
-        .exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)
-        .count()
-    )
+    active = mine.exclude(status__in=ExpertAssignment.INACTIVE_STATUSES).count()
     needed = tier_condition(application).min_experts
     if active < needed:
         message = _("Assign at least %(needed)d experts (%(count)d so far).") % {
@@ -169,6 +187,7 @@ def effect_unassign_experts(context: TransitionContext) -> None:
     ids = _expert_ids(context.data.get("experts"))
     removable = ExpertAssignment.objects.select_for_update().filter(
         application=context.application,
+        level=review_level(context.from_state),
         expert_id__in=ids,
         status__in=[ExpertAssignment.Status.INVITED, ExpertAssignment.Status.ACCEPTED],
     )
@@ -183,10 +202,15 @@ def effect_unassign_experts(context: TransitionContext) -> None:
 def effect_reopen_scoring(context: TransitionContext) -> None:
     """Returned during expert scoring: the resubmitted application must be scored afresh, so
     the scores given so far are kept in the audit event and cleared."""
-    if context.from_state != ApplicationState.EXPERT_REVIEW:
+    if context.from_state not in (
+        ApplicationState.EXPERT_REVIEW,
+        ApplicationState.NATIONAL_EXPERT_REVIEW,
+    ):
         return
     scored = ExpertAssignment.objects.select_for_update().filter(
-        application=context.application, status=ExpertAssignment.Status.SCORED
+        application=context.application,
+        level=review_level(context.from_state),
+        status=ExpertAssignment.Status.SCORED,
     )
     context.extra["previous_scores"] = {
         str(expert_id): str(total) for expert_id, total in scored.values_list("expert_id", "total")
@@ -196,7 +220,9 @@ def effect_reopen_scoring(context: TransitionContext) -> None:
 
 def _own_assignment(context: TransitionContext) -> ExpertAssignment:
     return ExpertAssignment.objects.select_for_update().get(
-        application=context.application, expert__user=context.actor
+        application=context.application,
+        level=review_level(context.from_state),
+        expert__user=context.actor,
     )
 
 
@@ -273,7 +299,9 @@ def effect_open_joint_round(context: TransitionContext) -> None:
     """A new round of concurrence; the audit event keeps the expert scores it was based on."""
     application = context.application
     application.joint_round += 1
-    summary = selectors.application_score_summary(application)
+    summary = selectors.application_score_summary(
+        application, level=review_level(context.from_state)
+    )
     context.extra.update(
         {
             "round": application.joint_round,
@@ -306,8 +334,9 @@ def effect_record_opinion(context: TransitionContext) -> None:
     context.extra.update(
         {"round": application.joint_round, "department": context.actor.authority.kind}
     )
-    if kinds <= answered and context.transition.completes_to:
-        context.target = context.transition.completes_to
+    completes_to = context.transition.completion_from(context.from_state)
+    if kinds <= answered and completes_to:
+        context.target = completes_to
         context.extra["concurrence_complete"] = True
 
 

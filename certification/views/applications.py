@@ -189,6 +189,8 @@ def _render_detail(
         context["scores"] = selectors.application_score_summary(application, viewer=user)
         context["rubric"] = tier_condition(application).review_rubric
         context["opinions"] = list(selectors.joint_opinions(application))
+        if application.tier in (Tier.EXCELLENT, Tier.LEADING):
+            context["reconciliation"] = selectors.score_reconciliation(application)
     return render(request, "certification/application_detail.html", context, status=status)
 
 
@@ -275,7 +277,7 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     data: dict[str, Any] = {}
     if transition.form in (Form.ASSIGN, Form.UNASSIGN):
         data = {"experts": form.cleaned_data["experts"]}
-    elif transition.form == Form.SCORE:
+    elif hasattr(form, "payload"):  # scores, a site visit, a visit report, a milestone
         data = form.payload()
     try:
         application_transition(

@@ -12,12 +12,13 @@ import them); a test resolves every one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from certification.workflow.events import EventType
 from certification.workflow.policies import Guard, Policy
 from certification.workflow.states import ApplicationState as S
@@ -48,6 +49,17 @@ class Action(models.TextChoices):
     UPHOLD_OBJECTION_RETURN = "uphold_objection_return", _("Uphold the objection and return")
     UPHOLD_OBJECTION_REJECT = "uphold_objection_reject", _("Uphold the objection and reject")
     PREREQUISITE_LOST = "prerequisite_lost", _("Prerequisite lost")
+    PROVINCE_PASS = "province_pass", _("Pass the provincial review")
+    RANK = "rank", _("Put on the recommendation list")
+    UNRANK = "unrank", _("Take off the recommendation list")
+    SUBMIT_TO_MIIT = "submit_to_miit", _("Submit to MIIT")
+    APPROVE = "approve", _("Approve")
+    SCHEDULE_SITE_VISIT = "schedule_site_visit", _("Schedule the site visit")
+    REPORT_SITE_VISIT = "report_site_visit", _("Report the site visit and start cultivation")
+    REPORT_MILESTONE = "report_milestone", _("Report on a milestone")
+    START_ACCEPTANCE = "start_acceptance", _("Start the acceptance review")
+    PASS_ACCEPTANCE = "pass_acceptance", _("Pass the acceptance")
+    VERIFY_LEVELS = "verify_levels", _("Record verified levels")
 
 
 class Form(models.TextChoices):
@@ -60,6 +72,12 @@ class Form(models.TextChoices):
     SCORE = "score", _("Scores on the rubric")
     PUBLICITY = "publicity", _("A publicity list")
     OBJECTION = "objection", _("The objection and the investigation")
+    RANKING = "ranking", _("The recommendation list")
+    DECISION = "decision", _("The decision and the score it rests on")
+    SITE_VISIT = "site_visit", _("The visit's date and team")
+    VISIT_REPORT = "visit_report", _("The visit's report and the cultivation plan")
+    MILESTONE = "milestone", _("A milestone's progress report")
+    VERIFIED_LEVELS = "verified_levels", _("A verified score per sub-domain")
 
 
 # Effects, by dotted path (see the module docstring).
@@ -80,6 +98,16 @@ RECORD_OPINION = "certification.services.reviews.effect_record_opinion"
 RECORD_PUBLICITY = "certification.services.publicity.effect_record_publicity"
 RECORD_OBJECTION = "certification.services.publicity.effect_record_objection"
 RESOLVE_OBJECTION = "certification.services.publicity.effect_resolve_objection"
+ROUTE_RECOMMENDATION = "certification.services.national.effect_route_recommendation"
+ADD_TO_LIST = "certification.services.national.effect_add_to_list"
+REMOVE_FROM_LIST = "certification.services.national.effect_remove_from_list"
+LEAVE_LIST = "certification.services.national.effect_leave_list"
+RECORD_RANK = "certification.services.national.effect_record_rank"
+RECORD_DECISION = "certification.services.national.effect_record_decision"
+SCHEDULE_VISIT = "certification.services.national.effect_schedule_site_visit"
+REPORT_VISIT = "certification.services.national.effect_report_site_visit"
+REPORT_MILESTONE = "certification.services.national.effect_report_milestone"
+RECORD_VERIFIED = "certification.services.national.effect_record_verified_levels"
 
 
 @dataclass(frozen=True)
@@ -95,13 +123,25 @@ class Transition:
     notify: bool = False  # tell the people concerned, after commit (services.notifications)
     resumes: bool = False  # go back to the step that returned the application, if any
     then: str | None = None  # a system action fired right after, in the same transaction
-    # A participant's step (target None) that completes the round moves the application here.
-    completes_to: str | None = None
+    # A participant's step (target None) that completes the round moves the application here
+    # (or, keyed by the state it is taken in, to the step after that round).
+    completes_to: str | Mapping[str, str] | None = None
+    # Where the transition leads from a particular source, where that is not ``target`` (a step
+    # taken both in the provincial and in MIIT's review).
+    routes: Mapping[str, str] = field(default_factory=dict)
     tone: str = "primary"  # button colour
     label: Promise | None = None  # the button's text when the action's name is not enough
     # False: fired through its own page and service (a publicity list, an objection's
     # decision), never offered among the application's actions.
     listed: bool = True
+
+    def target_from(self, state: str) -> str | None:
+        return self.routes.get(state, self.target)
+
+    def completion_from(self, state: str) -> str | None:
+        if isinstance(self.completes_to, Mapping):
+            return self.completes_to.get(state)
+        return self.completes_to
 
 
 Workflow = Mapping[str, Transition]
@@ -211,6 +251,76 @@ BASIC_2025: Workflow = {
         listed=False,
     ),
 }
+
+
+def _publicity_and_certification(policy: Policy) -> dict[str, Transition]:
+    """Publicity, its objections and the certification, taken by the certifying authority
+    (``policy``) after its recommendation or decision."""
+    return {
+        Action.PUBLICIZE: Transition(
+            frozenset({S.RECOMMENDED}),
+            S.IN_PUBLICITY,
+            policy,
+            EventType.PUBLICIZED,
+            effects=(RECORD_PUBLICITY,),
+            notify=True,
+            form=Form.PUBLICITY,
+            listed=False,
+        ),
+        Action.LODGE_OBJECTION: Transition(  # anyone, through the portal (services.publicity)
+            frozenset({S.IN_PUBLICITY}),
+            None,
+            Policy.SYSTEM,
+            EventType.OBJECTION_LODGED,
+            effects=(RECORD_OBJECTION,),
+        ),
+        Action.DISMISS_OBJECTION: Transition(
+            frozenset({S.IN_PUBLICITY}),
+            None,
+            policy,
+            EventType.OBJECTION_DISMISSED,
+            needs_reason=True,
+            effects=(RESOLVE_OBJECTION,),
+            form=Form.OBJECTION,
+            tone="outline-secondary",
+            listed=False,
+        ),
+        Action.UPHOLD_OBJECTION_RETURN: Transition(
+            frozenset({S.IN_PUBLICITY}),
+            S.RETURNED,
+            policy,
+            EventType.OBJECTION_UPHELD,
+            needs_reason=True,
+            effects=(RESOLVE_OBJECTION, RECORD_RESUME_POINT),
+            notify=True,
+            form=Form.OBJECTION,
+            tone="outline-warning",
+            listed=False,
+        ),
+        Action.UPHOLD_OBJECTION_REJECT: Transition(
+            frozenset({S.IN_PUBLICITY}),
+            S.REJECTED,
+            policy,
+            EventType.OBJECTION_UPHELD,
+            needs_reason=True,
+            effects=(RESOLVE_OBJECTION,),
+            notify=True,
+            form=Form.OBJECTION,
+            tone="outline-danger",
+            listed=False,
+        ),
+        Action.CERTIFY: Transition(
+            frozenset({S.RECOMMENDED, S.IN_PUBLICITY}),
+            S.CERTIFIED,
+            policy,
+            EventType.CERTIFIED,
+            guard=Guard.PUBLICITY_CLEARED,
+            effects=(ISSUE_CERTIFICATE,),
+            notify=True,
+            tone="success",
+        ),
+    }
+
 
 ADVANCED_2025: Workflow = {
     Action.SUBMIT: _SUBMIT,
@@ -343,68 +453,7 @@ ADVANCED_2025: Workflow = {
         form=Form.REASON,
         tone="success",
     ),
-    Action.PUBLICIZE: Transition(
-        frozenset({S.RECOMMENDED}),
-        S.IN_PUBLICITY,
-        Policy.PROVINCIAL_DEPARTMENT,
-        EventType.PUBLICIZED,
-        effects=(RECORD_PUBLICITY,),
-        notify=True,
-        form=Form.PUBLICITY,
-        listed=False,
-    ),
-    Action.LODGE_OBJECTION: Transition(  # anyone, through the portal (services.publicity)
-        frozenset({S.IN_PUBLICITY}),
-        None,
-        Policy.SYSTEM,
-        EventType.OBJECTION_LODGED,
-        effects=(RECORD_OBJECTION,),
-    ),
-    Action.DISMISS_OBJECTION: Transition(
-        frozenset({S.IN_PUBLICITY}),
-        None,
-        Policy.PROVINCIAL_DEPARTMENT,
-        EventType.OBJECTION_DISMISSED,
-        needs_reason=True,
-        effects=(RESOLVE_OBJECTION,),
-        form=Form.OBJECTION,
-        tone="outline-secondary",
-        listed=False,
-    ),
-    Action.UPHOLD_OBJECTION_RETURN: Transition(
-        frozenset({S.IN_PUBLICITY}),
-        S.RETURNED,
-        Policy.PROVINCIAL_DEPARTMENT,
-        EventType.OBJECTION_UPHELD,
-        needs_reason=True,
-        effects=(RESOLVE_OBJECTION, RECORD_RESUME_POINT),
-        notify=True,
-        form=Form.OBJECTION,
-        tone="outline-warning",
-        listed=False,
-    ),
-    Action.UPHOLD_OBJECTION_REJECT: Transition(
-        frozenset({S.IN_PUBLICITY}),
-        S.REJECTED,
-        Policy.PROVINCIAL_DEPARTMENT,
-        EventType.OBJECTION_UPHELD,
-        needs_reason=True,
-        effects=(RESOLVE_OBJECTION,),
-        notify=True,
-        form=Form.OBJECTION,
-        tone="outline-danger",
-        listed=False,
-    ),
-    Action.CERTIFY: Transition(
-        frozenset({S.RECOMMENDED, S.IN_PUBLICITY}),
-        S.CERTIFIED,
-        Policy.PROVINCIAL_DEPARTMENT,
-        EventType.CERTIFIED,
-        guard=Guard.PUBLICITY_CLEARED,
-        effects=(ISSUE_CERTIFICATE,),
-        notify=True,
-        tone="success",
-    ),
+    **_publicity_and_certification(Policy.PROVINCIAL_DEPARTMENT),
     Action.PREREQUISITE_LOST: Transition(
         REVIEW_STEPS | {S.RECOMMENDED, S.IN_PUBLICITY},
         S.RETURNED,
@@ -415,8 +464,9 @@ ADVANCED_2025: Workflow = {
     ),
 }
 
-# Excellent and leading: their MIIT review chain is not built yet; applications stop at
-# "checks passed" (the applicant can still withdraw).
+# Excellent and leading before their chain was built: applications stopped at "checks passed".
+# No new application uses it (its applications moved to the tables below in migration 0012);
+# kept so that the audit history of those that were withdrawn still names a known table.
 CHECKS_ONLY_2025: Workflow = {
     Action.SUBMIT: _SUBMIT,
     Action.CHECKS_PASS: Transition(
@@ -437,10 +487,290 @@ CHECKS_ONLY_2025: Workflow = {
     ),
 }
 
+# Excellent and leading (DESIGN 2.6): the province reviews as for advanced (experts, joint
+# concurrence) and passes the application to its ranking; the recommending unit (the province,
+# or the central SOE group of the applicant, which skips the provincial review) ranks what
+# passed within its quota and submits the list to MIIT as one act; MIIT reviews with national
+# experts and the national ministries and decides; leading adds a site visit, a cultivation
+# period with milestones and an acceptance review; MIIT publishes and certifies.
+PROVINCIAL_STEPS = frozenset({S.PROVINCIAL_REVIEW, S.EXPERT_REVIEW, S.JOINT_REVIEW})
+MIIT_STEPS = frozenset(
+    {S.MIIT_REVIEW, S.NATIONAL_EXPERT_REVIEW, S.NATIONAL_JOINT_REVIEW, S.MIIT_DECISION}
+)
+LEADING_STEPS = frozenset({S.SITE_VISIT, S.CULTIVATION, S.ACCEPTANCE})
+
+
+def _national_workflow(*, leading: bool) -> Workflow:
+    review_steps = (
+        PROVINCIAL_STEPS
+        | MIIT_STEPS
+        | {S.PROVINCIAL_DECISION, S.RANKING}
+        | (LEADING_STEPS if leading else frozenset())
+    )
+    returnable = (review_steps - {S.JOINT_REVIEW, S.NATIONAL_JOINT_REVIEW, S.RANKING}) | {
+        S.IN_PUBLICITY
+    }
+    return {
+        Action.SUBMIT: _SUBMIT,
+        Action.CHECKS_PASS: Transition(
+            frozenset({S.SUBMITTED}),
+            S.PROVINCIAL_REVIEW,
+            Policy.SYSTEM,
+            EventType.CHECKS_PASSED,
+            effects=(ROUTE_RECOMMENDATION,),
+            notify=True,
+            resumes=True,
+        ),
+        Action.CHECKS_FAIL: _CHECKS_FAIL,
+        Action.WITHDRAW: Transition(
+            frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED}) | review_steps,
+            S.WITHDRAWN,
+            Policy.APPLICANT,
+            EventType.WITHDRAWN,
+            effects=(LEAVE_LIST,),
+            form=Form.REASON,
+            tone="outline-danger",
+        ),
+        Action.RETURN: Transition(
+            returnable,
+            S.RETURNED,
+            Policy.STEP_REVIEWER,
+            EventType.RETURNED,
+            needs_reason=True,
+            effects=(RECORD_RESUME_POINT, REOPEN_SCORING),
+            notify=True,
+            form=Form.REASON,
+            tone="outline-warning",
+        ),
+        Action.REJECT: Transition(
+            returnable | {S.RANKING},
+            S.REJECTED,
+            Policy.STEP_REVIEWER,
+            EventType.REJECTED,
+            needs_reason=True,
+            effects=(LEAVE_LIST,),
+            notify=True,
+            form=Form.REASON,
+            tone="outline-danger",
+        ),
+        Action.ASSIGN_EXPERTS: Transition(
+            frozenset(
+                {S.PROVINCIAL_REVIEW, S.EXPERT_REVIEW, S.MIIT_REVIEW, S.NATIONAL_EXPERT_REVIEW}
+            ),
+            S.EXPERT_REVIEW,
+            Policy.STEP_REVIEWER,
+            EventType.EXPERTS_ASSIGNED,
+            effects=(ASSIGN,),
+            notify=True,
+            form=Form.ASSIGN,
+            routes={
+                S.MIIT_REVIEW: S.NATIONAL_EXPERT_REVIEW,
+                S.NATIONAL_EXPERT_REVIEW: S.NATIONAL_EXPERT_REVIEW,
+            },
+        ),
+        Action.UNASSIGN_EXPERTS: Transition(
+            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
+            None,
+            Policy.STEP_REVIEWER,
+            EventType.EXPERTS_REMOVED,
+            needs_reason=True,
+            effects=(UNASSIGN,),
+            form=Form.UNASSIGN,
+            tone="outline-secondary",
+        ),
+        Action.ACCEPT_ASSIGNMENT: Transition(
+            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
+            None,
+            Policy.INVITED_EXPERT,
+            EventType.ASSIGNMENT_ACCEPTED,
+            effects=(ACCEPT,),
+        ),
+        Action.DECLINE_ASSIGNMENT: Transition(
+            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
+            None,
+            Policy.INVITED_EXPERT,
+            EventType.ASSIGNMENT_DECLINED,
+            needs_reason=True,
+            effects=(DECLINE,),
+            form=Form.REASON,
+            tone="outline-secondary",
+        ),
+        Action.SCORE: Transition(
+            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
+            None,
+            Policy.ASSIGNED_EXPERT,
+            EventType.SCORED,
+            effects=(RECORD_SCORE,),
+            form=Form.SCORE,
+        ),
+        Action.SEND_TO_JOINT: Transition(
+            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
+            S.JOINT_REVIEW,
+            Policy.STEP_REVIEWER,
+            EventType.SENT_TO_JOINT,
+            guard=Guard.ALL_EXPERTS_SCORED,
+            effects=(OPEN_JOINT_ROUND,),
+            notify=True,
+            routes={S.NATIONAL_EXPERT_REVIEW: S.NATIONAL_JOINT_REVIEW},
+        ),
+        Action.CONCUR: Transition(
+            frozenset({S.JOINT_REVIEW, S.NATIONAL_JOINT_REVIEW}),
+            None,
+            Policy.JOINT_DEPARTMENT,
+            EventType.CONCURRED,
+            effects=(RECORD_OPINION,),
+            completes_to={
+                S.JOINT_REVIEW: S.PROVINCIAL_DECISION,
+                S.NATIONAL_JOINT_REVIEW: S.MIIT_DECISION,
+            },
+            form=Form.REASON,
+            tone="success",
+        ),
+        Action.OBJECT: Transition(
+            frozenset({S.JOINT_REVIEW, S.NATIONAL_JOINT_REVIEW}),
+            None,
+            Policy.JOINT_DEPARTMENT,
+            EventType.OBJECTED,
+            needs_reason=True,
+            effects=(RECORD_OPINION,),
+            completes_to={
+                S.JOINT_REVIEW: S.PROVINCIAL_DECISION,
+                S.NATIONAL_JOINT_REVIEW: S.MIIT_DECISION,
+            },
+            form=Form.REASON,
+            tone="outline-danger",
+        ),
+        Action.PROVINCE_PASS: Transition(
+            frozenset({S.PROVINCIAL_DECISION}),
+            S.RANKING,
+            Policy.PROVINCIAL_DEPARTMENT,
+            EventType.PROVINCE_PASSED,
+            notify=True,
+            form=Form.REASON,
+            tone="success",
+        ),
+        Action.RANK: Transition(
+            frozenset({S.RANKING}),
+            None,
+            Policy.RECOMMENDING_UNIT,
+            EventType.RANKED,
+            effects=(ADD_TO_LIST,),
+            form=Form.RANKING,
+            listed=False,
+        ),
+        Action.UNRANK: Transition(
+            frozenset({S.RANKING}),
+            None,
+            Policy.RECOMMENDING_UNIT,
+            EventType.UNRANKED,
+            effects=(REMOVE_FROM_LIST,),
+            form=Form.RANKING,
+            listed=False,
+        ),
+        Action.SUBMIT_TO_MIIT: Transition(  # for each entry, by the list's submission
+            frozenset({S.RANKING}),
+            S.MIIT_REVIEW,
+            Policy.RECOMMENDING_UNIT,
+            EventType.SUBMITTED_TO_MIIT,
+            guard=Guard.ON_RECOMMENDATION_LIST,
+            effects=(RECORD_RANK,),
+            notify=True,
+            form=Form.RANKING,
+            listed=False,
+        ),
+        # Reconciliation: MIIT records a verified score per sub-domain beside the
+        # enterprise's own; its decision says which it rests on.
+        Action.VERIFY_LEVELS: Transition(
+            MIIT_STEPS,
+            None,
+            Policy.MIIT,
+            EventType.LEVELS_VERIFIED,
+            effects=(RECORD_VERIFIED,),
+            form=Form.VERIFIED_LEVELS,
+            tone="outline-primary",
+        ),
+        Action.APPROVE: Transition(
+            frozenset({S.MIIT_DECISION}),
+            S.SITE_VISIT if leading else S.RECOMMENDED,
+            Policy.MIIT,
+            EventType.APPROVED,
+            effects=(RECORD_DECISION,),
+            notify=True,
+            form=Form.DECISION,
+            tone="success",
+        ),
+        **(
+            {
+                Action.SCHEDULE_SITE_VISIT: Transition(
+                    frozenset({S.SITE_VISIT}),
+                    None,
+                    Policy.MIIT,
+                    EventType.SITE_VISIT_SCHEDULED,
+                    effects=(SCHEDULE_VISIT,),
+                    notify=True,
+                    form=Form.SITE_VISIT,
+                ),
+                Action.REPORT_SITE_VISIT: Transition(
+                    frozenset({S.SITE_VISIT}),
+                    S.CULTIVATION,
+                    Policy.MIIT,
+                    EventType.SITE_VISIT_REPORTED,
+                    guard=Guard.SITE_VISIT_DUE,
+                    effects=(REPORT_VISIT,),
+                    notify=True,
+                    form=Form.VISIT_REPORT,
+                    tone="success",
+                ),
+                Action.REPORT_MILESTONE: Transition(
+                    frozenset({S.CULTIVATION}),
+                    None,
+                    Policy.APPLICANT,
+                    EventType.MILESTONE_REPORTED,
+                    effects=(REPORT_MILESTONE,),
+                    form=Form.MILESTONE,
+                ),
+                Action.START_ACCEPTANCE: Transition(
+                    frozenset({S.CULTIVATION}),
+                    S.ACCEPTANCE,
+                    Policy.MIIT,
+                    EventType.ACCEPTANCE_STARTED,
+                    guard=Guard.CULTIVATION_COMPLETE,
+                    notify=True,
+                ),
+                Action.PASS_ACCEPTANCE: Transition(
+                    frozenset({S.ACCEPTANCE}),
+                    S.RECOMMENDED,
+                    Policy.MIIT,
+                    EventType.ACCEPTANCE_PASSED,
+                    notify=True,
+                    form=Form.REASON,
+                    tone="success",
+                ),
+            }
+            if leading
+            else {}
+        ),
+        **_publicity_and_certification(Policy.MIIT),
+        Action.PREREQUISITE_LOST: Transition(
+            review_steps | {S.RECOMMENDED, S.IN_PUBLICITY},
+            S.RETURNED,
+            Policy.SYSTEM,
+            EventType.PREREQUISITE_LOST,
+            effects=(RECORD_RESUME_POINT, REOPEN_SCORING, LEAVE_LIST),
+            notify=True,
+        ),
+    }
+
+
+EXCELLENT_2025: Workflow = _national_workflow(leading=False)
+LEADING_2025: Workflow = _national_workflow(leading=True)
+
 WORKFLOWS: dict[str, Workflow] = {
     "basic_2025": BASIC_2025,
     "advanced_2025": ADVANCED_2025,
     "checks_only_2025": CHECKS_ONLY_2025,
+    "excellent_2025": EXCELLENT_2025,
+    "leading_2025": LEADING_2025,
 }
 
 
@@ -508,23 +838,29 @@ CERTIFICATE_TRANSITIONS: dict[str, CertificateTransition] = {
 }
 
 
-def states_waiting_for(role: str) -> frozenset[str]:
-    """The open states in which some workflow waits for a person of ``role`` to act (the
-    applicant's own steps excluded: the enterprise has its application list)."""
-    from certification.workflow.policies import POLICY_ROLES, STEP_REVIEWERS
+def states_waiting_for(role: str) -> dict[str, frozenset[str]]:
+    """By workflow, the open states in which it waits for a person of ``role`` to act (the
+    applicant's own steps excluded: the enterprise has its application list; a central SOE
+    group ranks its members' applications on its recommendation list page)."""
+    from certification.workflow.policies import POLICY_ROLES, step_reviewers
     from certification.workflow.states import OPEN_STATES
 
-    states: set[str] = set()
-    for workflow in WORKFLOWS.values():
+    if role == Role.ENTERPRISE_USER:
+        return {}
+    waiting: dict[str, frozenset[str]] = {}
+    for name, workflow in WORKFLOWS.items():
+        states: set[str] = set()
         for transition in workflow.values():
             if transition.policy in (Policy.SYSTEM, Policy.APPLICANT):
                 continue
             for state in transition.sources & set(OPEN_STATES):
                 policy = (
-                    STEP_REVIEWERS.get(state)
+                    step_reviewers(name).get(state)
                     if transition.policy is Policy.STEP_REVIEWER
                     else transition.policy
                 )
                 if policy is not None and role in POLICY_ROLES[policy]:
                     states.add(state)
-    return frozenset(states)
+        if states:
+            waiting[name] = frozenset(states)
+    return waiting

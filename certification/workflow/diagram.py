@@ -24,18 +24,22 @@ def workflow_diagram(name: str) -> str:
     for action, transition in workflow.items():
         who = transition.policy.value
         for source in sorted(transition.sources):
-            target = transition.target or source
+            target = transition.target_from(source) or source
             lines.append(f"    {source} --> {target}: {action} ({who})")
-            if transition.completes_to:
-                lines.append(
-                    f"    {source} --> {transition.completes_to}: {action}, the last one ({who})"
-                )
+            completes_to = transition.completion_from(source)
+            if completes_to:
+                lines.append(f"    {source} --> {completes_to}: {action}, the last one ({who})")
         if transition.resumes:
             lines.append(
                 f"    note right of {transition.target}: or back to the step that returned it"
             )
     ends = sorted(
-        {t.target for t in workflow.values() if t.target}
+        {
+            end
+            for t in workflow.values()
+            for source in t.sources
+            if (end := t.target_from(source)) is not None
+        }
         & (set(DECIDED_STATES) | {code for code, info in STATES.items() if not info.is_open})
     )
     lines.extend(f"    {state} --> [*]" for state in ends)

@@ -39,6 +39,7 @@ from certification.workflow.policies import (
     guard_check,
     policy_check,
     policy_roles,
+    step_reviewers,
 )
 from certification.workflow.states import DECIDED_STATES, STATES
 from core.bulk import insert_rows
@@ -174,7 +175,7 @@ def application_transition(
         reason=_clean_reason(transition, reason),
         data=data or {},
         from_state=locked.status,
-        target=resume_at or transition.target or locked.status,
+        target=resume_at or transition.target_from(locked.status) or locked.status,
     )
     if resume_at:
         context.extra["resumed_at"] = resume_at
@@ -304,7 +305,9 @@ def _transitions_in_batch(
                 reason="",
                 data=payload,
                 from_state=application.status,
-                target=resume_at or transition.target or application.status,
+                target=resume_at
+                or transition.target_from(application.status)
+                or application.status,
             )
             if resume_at:
                 context.extra["resumed_at"] = resume_at
@@ -377,15 +380,22 @@ def available_actions_for(user: AnyUser, application: Application) -> list[Actio
     """The actions of the application's current step that the user's role takes, each allowed
     or refused with the reason. System actions never appear."""
     role = getattr(user, "role", None)
+    reviewer = step_reviewers(application.workflow).get(application.status)
     options = []
     for action, transition in application_workflow(application).items():
-        if transition.policy is Policy.SYSTEM or role not in policy_roles(transition.policy):
+        # Who could ever take it: for a step's reviewer, the roles of this step's reviewer.
+        policy = transition.policy
+        if policy is Policy.STEP_REVIEWER and reviewer is not None:
+            policy = reviewer
+        if policy is Policy.SYSTEM or role not in policy_roles(policy):
             continue
         if not transition.listed:
             continue
         if application.status not in transition.sources:
             continue
         check = action_check(user, application, action, transition)
+        if policy is Policy.RECOMMENDING_UNIT and check.status == 403:
+            continue  # the ranking is the unit's business: not shown refused to others
         options.append(
             ActionOption(
                 action=action,

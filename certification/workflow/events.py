@@ -34,6 +34,17 @@ class EventType(models.TextChoices):
     OBJECTION_DISMISSED = "objection_dismissed", _("Objection investigated and dismissed")
     OBJECTION_UPHELD = "objection_upheld", _("Objection upheld")
     PREREQUISITE_LOST = "prerequisite_lost", _("Prerequisite certificate lost: returned")
+    PROVINCE_PASSED = "province_pass", _("Passed the provincial review")
+    RANKED = "rank", _("Put on the recommendation list")
+    UNRANKED = "unrank", _("Taken off the recommendation list")
+    SUBMITTED_TO_MIIT = "submit_to_miit", _("Recommended to MIIT")
+    APPROVED = "approve", _("Approved by MIIT")
+    SITE_VISIT_SCHEDULED = "schedule_site_visit", _("Site visit scheduled")
+    SITE_VISIT_REPORTED = "report_site_visit", _("Site visit reported; cultivation started")
+    MILESTONE_REPORTED = "report_milestone", _("Progress reported on a milestone")
+    ACCEPTANCE_STARTED = "start_acceptance", _("Acceptance review started")
+    ACCEPTANCE_PASSED = "pass_acceptance", _("Passed the acceptance")
+    LEVELS_VERIFIED = "verify_levels", _("Verified levels recorded")
     CERTIFICATE_ISSUED = "issue", _("Certificate issued")
     CERTIFICATE_REVOKED = "revoke", _("Certificate revoked")
     CERTIFICATE_SUPERSEDED = "supersede", _("Certificate superseded by a newer one")
@@ -56,5 +67,8 @@ INTERNAL_EVENT_TYPES = frozenset(
         # applicant as the return or rejection it leads to, with the reason.
         EventType.OBJECTION_LODGED,
         EventType.OBJECTION_DISMISSED,
+        EventType.RANKED,
+        EventType.UNRANKED,
+        EventType.LEVELS_VERIFIED,
     }
 )

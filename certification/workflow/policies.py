@@ -34,12 +34,19 @@ class Policy(enum.Enum):
     STEP_REVIEWER = "step_reviewer"  # whoever reviews the step the application is at
     INVITED_EXPERT = "invited_expert"  # an expert asked to score it, not yet answered
     ASSIGNED_EXPERT = "assigned_expert"  # an expert who accepted and has not scored yet
-    JOINT_DEPARTMENT = "joint_department"  # a joint department of the province, not answered
+    JOINT_DEPARTMENT = "joint_department"  # a joint department of the step's level, not answered
+    # The unit that recommends a nationally certified tier to MIIT: the factory's provincial
+    # department, or the central SOE group the applicant belongs to.
+    RECOMMENDING_UNIT = "recommending_unit"
+    MIIT = "miit"  # the ministry (its industry and IT reviewers)
 
 
 class Guard(enum.Enum):
     ALL_EXPERTS_SCORED = "all_experts_scored"
     PUBLICITY_CLEARED = "publicity_cleared"
+    ON_RECOMMENDATION_LIST = "on_recommendation_list"
+    SITE_VISIT_DUE = "site_visit_due"
+    CULTIVATION_COMPLETE = "cultivation_complete"
 
 
 POLICY_ROLES: dict[Policy, frozenset[str]] = {
@@ -48,10 +55,16 @@ POLICY_ROLES: dict[Policy, frozenset[str]] = {
     Policy.FILING_CITY: frozenset({Role.CITY_OFFICIAL}),
     Policy.CITY_BUREAU: frozenset({Role.CITY_OFFICIAL}),
     Policy.PROVINCIAL_DEPARTMENT: frozenset({Role.PROVINCIAL_OFFICIAL}),
-    Policy.STEP_REVIEWER: frozenset({Role.CITY_OFFICIAL, Role.PROVINCIAL_OFFICIAL}),
+    # Officials only: a central SOE group's members reject at their ranking through the API,
+    # not from buttons every applicant would see refused.
+    Policy.STEP_REVIEWER: frozenset(
+        {Role.CITY_OFFICIAL, Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER}
+    ),
     Policy.INVITED_EXPERT: frozenset({Role.EXPERT}),
     Policy.ASSIGNED_EXPERT: frozenset({Role.EXPERT}),
     Policy.JOINT_DEPARTMENT: frozenset({Role.JOINT_REVIEWER}),
+    Policy.RECOMMENDING_UNIT: frozenset({Role.PROVINCIAL_OFFICIAL, Role.ENTERPRISE_USER}),
+    Policy.MIIT: frozenset({Role.MIIT_REVIEWER}),
 }
 
 # Which policy reviews each step, for the actions any step's reviewer may take (return, reject).
@@ -63,6 +76,40 @@ STEP_REVIEWERS: dict[str, Policy] = {
     "recommended": Policy.PROVINCIAL_DEPARTMENT,
     "in_publicity": Policy.PROVINCIAL_DEPARTMENT,
 }
+
+# The tiers MIIT certifies: the province reviews and ranks, MIIT takes every step after.
+NATIONAL_STEP_REVIEWERS: dict[str, Policy] = {
+    "provincial_review": Policy.PROVINCIAL_DEPARTMENT,
+    "expert_review": Policy.PROVINCIAL_DEPARTMENT,
+    "provincial_decision": Policy.PROVINCIAL_DEPARTMENT,
+    "ranking": Policy.RECOMMENDING_UNIT,
+    "miit_review": Policy.MIIT,
+    "national_expert_review": Policy.MIIT,
+    "miit_decision": Policy.MIIT,
+    "site_visit": Policy.MIIT,
+    "cultivation": Policy.MIIT,
+    "acceptance": Policy.MIIT,
+    "recommended": Policy.MIIT,
+    "in_publicity": Policy.MIIT,
+}
+_STEP_REVIEWERS_OF: dict[str, dict[str, Policy]] = {
+    "excellent_2025": NATIONAL_STEP_REVIEWERS,
+    "leading_2025": NATIONAL_STEP_REVIEWERS,
+}
+
+# The review level of the expert and joint steps (ExpertAssignment.level, JointOpinion's
+# authority level).
+NATIONAL_STEPS = frozenset({"national_expert_review", "national_joint_review", "miit_review"})
+
+
+def step_reviewers(workflow: str) -> dict[str, Policy]:
+    """Which policy reviews each step of ``workflow``, for return and reject."""
+    return _STEP_REVIEWERS_OF.get(workflow, STEP_REVIEWERS)
+
+
+def review_level(state: str) -> str:
+    """``national`` for MIIT's expert and joint steps, else ``province``."""
+    return "national" if state in NATIONAL_STEPS else "province"
 
 
 def tier_condition(application: Application) -> TierCondition:
@@ -140,7 +187,7 @@ def _provincial_department(user: AnyUser, application: Application) -> Decision:
 
 
 def _step_reviewer(user: AnyUser, application: Application) -> Decision:
-    policy = STEP_REVIEWERS.get(application.status)
+    policy = step_reviewers(application.workflow).get(application.status)
     if policy is None:
         return Decision(False, _("No one reviews the application at this step."))
     return policy_check(policy, user, application)
@@ -152,7 +199,9 @@ def _expert_assignment_status(user: AnyUser, application: Application) -> str | 
     from certification.models import ExpertAssignment
 
     status: str | None = (
-        ExpertAssignment.objects.filter(application=application, expert__user=user)
+        ExpertAssignment.objects.filter(
+            application=application, expert__user=user, level=review_level(application.status)
+        )
         .values_list("status", flat=True)
         .first()
     )
@@ -180,9 +229,16 @@ def _assigned_expert(user: AnyUser, application: Application) -> Decision:
 
 
 def _joint_department(user: AnyUser, application: Application) -> Decision:
-    authority = _authority(user, Role.JOINT_REVIEWER, Authority.Level.PROVINCE)
-    if authority is None or authority.province_id != application.province_id:
-        return Decision(False, _("Only the joint departments of the factory's province concur."))
+    if review_level(application.status) == "national":
+        authority = _authority(user, Role.JOINT_REVIEWER, Authority.Level.NATIONAL)
+        if authority is None:
+            return Decision(False, _("Only the national ministries concur at MIIT's review."))
+    else:
+        authority = _authority(user, Role.JOINT_REVIEWER, Authority.Level.PROVINCE)
+        if authority is None or authority.province_id != application.province_id:
+            return Decision(
+                False, _("Only the joint departments of the factory's province concur.")
+            )
     if authority.kind not in tier_condition(application).joint_department_kinds:
         return Decision(False, _("Your department does not concur on this tier."))
     from certification.models import JointOpinion
@@ -191,6 +247,26 @@ def _joint_department(user: AnyUser, application: Application) -> Decision:
         application=application, round=application.joint_round, authority=authority
     ).exists():
         return Decision(False, _("Your department has already given its opinion."))
+    return Decision(True)
+
+
+def _recommending_unit(user: AnyUser, application: Application) -> Decision:
+    """The provincial department of the factory's province, or, for an applicant of a central
+    SOE group, the group (its members who manage it)."""
+    if application.recommending_group_id is None:
+        return _provincial_department(user, application)
+    from factories.models import Enterprise
+
+    group = Enterprise.objects.get(pk=application.recommending_group_id)
+    if enterprise_can_manage(user, group):
+        return Decision(True)
+    return Decision(False, _("Only the central SOE group the applicant belongs to recommends it."))
+
+
+def _miit(user: AnyUser, application: Application) -> Decision:
+    authority = _authority(user, Role.MIIT_REVIEWER, Authority.Level.NATIONAL)
+    if authority is None or authority.kind != Authority.Kind.INDUSTRY_IT:
+        return Decision(False, _("Only MIIT takes this step."))
     return Decision(True)
 
 
@@ -227,6 +303,8 @@ POLICIES: dict[Policy, Callable[[AnyUser, Application], Decision]] = {
     Policy.INVITED_EXPERT: _invited_expert,
     Policy.ASSIGNED_EXPERT: _assigned_expert,
     Policy.JOINT_DEPARTMENT: _joint_department,
+    Policy.RECOMMENDING_UNIT: _recommending_unit,
+    Policy.MIIT: _miit,
 }
 
 
@@ -247,7 +325,9 @@ def _all_experts_scored(application: Application) -> Decision:
     from certification.models import ExpertAssignment
 
     statuses = list(
-        ExpertAssignment.objects.filter(application=application)
+        ExpertAssignment.objects.filter(
+            application=application, level=review_level(application.status)
+        )
         .exclude(status__in=ExpertAssignment.INACTIVE_STATUSES)
         .values_list("status", flat=True)
     )
@@ -270,9 +350,63 @@ def _publicity_cleared(application: Application) -> Decision:
     return publicity_clearance(application, required=tier_condition(application).publicity_required)
 
 
+def _on_recommendation_list(application: Application) -> Decision:
+    from certification.models import RecommendationEntry
+
+    if RecommendationEntry.objects.filter(application=application).exists():
+        return Decision(True)
+    return Decision(False, _("The application is not on the recommendation list."))
+
+
+def _site_visit_due(application: Application) -> Decision:
+    """The visit has been scheduled and its day has come."""
+    from django.utils import timezone
+
+    from certification.models import SiteVisit
+
+    day = (
+        SiteVisit.objects.filter(application=application)
+        .values_list("scheduled_on", flat=True)
+        .first()
+    )
+    if day is None:
+        return Decision(False, _("Schedule the site visit first."))
+    if day > timezone.localdate():
+        return Decision(
+            False, _("The site visit is on %(day)s; report it after.") % {"day": day.isoformat()}
+        )
+    return Decision(True)
+
+
+def _cultivation_complete(application: Application) -> Decision:
+    """The cultivation period is over and every milestone has been reported on."""
+    from django.utils import timezone
+
+    from certification.models import Cultivation
+
+    cultivation = Cultivation.objects.filter(application=application).first()
+    if cultivation is None:
+        return Decision(False, _("The application has no cultivation period."))
+    if cultivation.ends_on > timezone.localdate():
+        return Decision(
+            False,
+            _("The cultivation period ends on %(day)s.") % {"day": cultivation.ends_on.isoformat()},
+        )
+    missing = cultivation.milestones.filter(reported_at__isnull=True).count()
+    if missing:
+        return Decision(
+            False,
+            _("%(count)d milestones have no progress report yet.") % {"count": missing},
+        )
+    return Decision(True)
+
+
 GUARDS: dict[Guard, Callable[[Application], Decision]] = {
     Guard.ALL_EXPERTS_SCORED: _all_experts_scored,
     Guard.PUBLICITY_CLEARED: _publicity_cleared,
+    Guard.ON_RECOMMENDATION_LIST: _on_recommendation_list,
+    Guard.SITE_VISIT_DUE: _site_visit_due,
+    Guard.CULTIVATION_COMPLETE: _cultivation_complete,
 }
 
 

@@ -25,6 +25,14 @@ class ApplicationState(models.TextChoices):
     EXPERT_REVIEW = "expert_review", _("Expert scoring")
     JOINT_REVIEW = "joint_review", _("Joint departments' concurrence")
     PROVINCIAL_DECISION = "provincial_decision", _("Provincial decision")
+    RANKING = "ranking", _("Passed, to be ranked for recommendation")
+    MIIT_REVIEW = "miit_review", _("MIIT review: experts to be assigned")
+    NATIONAL_EXPERT_REVIEW = "national_expert_review", _("National expert scoring")
+    NATIONAL_JOINT_REVIEW = "national_joint_review", _("National ministries' concurrence")
+    MIIT_DECISION = "miit_decision", _("MIIT decision")
+    SITE_VISIT = "site_visit", _("Site visit")
+    CULTIVATION = "cultivation", _("Cultivation")
+    ACCEPTANCE = "acceptance", _("Acceptance review")
     RECOMMENDED = "recommended", _("Recommended for publicity")
     IN_PUBLICITY = "in_publicity", _("In publicity")
     CERTIFIED = "certified", _("Certified")
@@ -74,6 +82,20 @@ STATES: dict[str, StateInfo] = {
     S.PROVINCIAL_DECISION: StateInfo(
         S.PROVINCIAL_DECISION.label, UNDER_REVIEW, Tone.PROGRESS, True, False
     ),
+    S.RANKING: StateInfo(S.RANKING.label, UNDER_REVIEW, Tone.PROGRESS, True, False),
+    S.MIIT_REVIEW: StateInfo(S.MIIT_REVIEW.label, UNDER_REVIEW, Tone.PROGRESS, True, False),
+    S.NATIONAL_EXPERT_REVIEW: StateInfo(
+        S.NATIONAL_EXPERT_REVIEW.label, UNDER_REVIEW, Tone.PROGRESS, True, False
+    ),
+    S.NATIONAL_JOINT_REVIEW: StateInfo(
+        S.NATIONAL_JOINT_REVIEW.label, UNDER_REVIEW, Tone.PROGRESS, True, False
+    ),
+    S.MIIT_DECISION: StateInfo(S.MIIT_DECISION.label, UNDER_REVIEW, Tone.PROGRESS, True, False),
+    S.SITE_VISIT: StateInfo(S.SITE_VISIT.label, S.SITE_VISIT.label, Tone.PROGRESS, True, False),
+    S.CULTIVATION: StateInfo(
+        S.CULTIVATION.label, _("In cultivation: report on the milestones"), Tone.ACTION, True, False
+    ),
+    S.ACCEPTANCE: StateInfo(S.ACCEPTANCE.label, S.ACCEPTANCE.label, Tone.PROGRESS, True, False),
     S.RECOMMENDED: StateInfo(S.RECOMMENDED.label, S.RECOMMENDED.label, Tone.GOOD, True, False),
     S.IN_PUBLICITY: StateInfo(S.IN_PUBLICITY.label, S.IN_PUBLICITY.label, Tone.GOOD, True, False),
     S.CERTIFIED: StateInfo(S.CERTIFIED.label, S.CERTIFIED.label, Tone.GOOD, False, True),

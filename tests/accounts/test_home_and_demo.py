@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from accounts.models import User
 from assessments.models import Assessment
@@ -12,6 +13,7 @@ from certification.models import (
     ExpertAssignment,
     ExpertConflict,
     Publicity,
+    RecommendationList,
 )
 from demo.management.commands.seed_demo import (
     DEMO_ASSESSMENTS,
@@ -21,6 +23,7 @@ from demo.management.commands.seed_demo import (
     DEMO_REVIEW_STEPS,
     DEMO_USERS,
 )
+from demo.national_chain import FACTORIES as NATIONAL_FACTORIES
 from factories.models import CultivationPoolEntry, Enterprise
 from tests.certification.review_setup import calendar_ahead
 
@@ -59,7 +62,10 @@ def test_seed_demo_is_idempotent(demo):
     submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
     assert Assessment.objects.filter(status=Assessment.Status.DRAFT).count() == 1
-    assert Assessment.objects.count() == len(DEMO_ASSESSMENTS)
+    # Each application of the national chain was made with a fresh assessment of its own.
+    national = Application.objects.filter(tier__in=("excellent", "leading"))
+    assert Assessment.objects.count() == len(DEMO_ASSESSMENTS) + national.count()
+    assert set(national.values_list("assessment__maturity_level", flat=True)) == {4}
     statuses = sorted(Application.objects.values_list("tier", "status"))
     assert statuses == sorted(
         [
@@ -67,6 +73,10 @@ def test_seed_demo_is_idempotent(demo):
             *(("advanced", step) for _factory, step in DEMO_REVIEW_STEPS),
             *([("basic", "certified")] * (2 + len(DEMO_CERTIFICATE_ACTIONS))),
             ("basic", "returned"),
+            ("excellent", "certified"),
+            ("excellent", "in_publicity"),
+            ("excellent", "ranking"),
+            ("leading", "cultivation"),
         ]
     )
     returned = Application.objects.get(tier="basic", status="returned")
@@ -85,8 +95,27 @@ def test_seed_demo_is_idempotent(demo):
     filings = Publicity.objects.get(tier="basic")
     assert filings.campaign is None and filings.authority.code == "320500-industry-it"
     assert [e.application.factory.name for e in filings.entries.all()] == ["苏州精工虎丘智能工厂"]
-    advanced = Certificate.objects.get(tier="advanced", status="active")
-    assert not advanced.self_declared and advanced.authority.code == "32-industry-it"
+    advanced = Certificate.objects.filter(tier="advanced", status="active")
+    assert advanced.count() == 1 + len(NATIONAL_FACTORIES)
+    assert {(c.self_declared, c.authority.code) for c in advanced} == {(False, "32-industry-it")}
+    # The national chain: Jiangsu's ranked list submitted to MIIT in batch 1, the approved
+    # application on MIIT's national list in publicity now, batch 2's list being ranked, and
+    # the leading factory in cultivation with a milestone reported.
+    submitted, ranking = RecommendationList.objects.filter(
+        campaign__tier="excellent", province_id="32"
+    ).order_by("campaign__batch")
+    assert submitted.status == "submitted" and submitted.entries.count() == 2
+    assert ranking.status == "draft" and ranking.entries.get().application.status == "ranking"
+    national = Publicity.objects.filter(authority__code="miit").order_by("-ends_on").first()
+    assert national is not None and national.ends_on >= timezone.localdate()
+    assert national.entries.get().application.status == "in_publicity"
+    excellent = Certificate.objects.get(tier="excellent")
+    assert excellent.status == "active" and excellent.authority.code == "miit"
+    leading = Application.objects.get(tier="leading")
+    assert leading.factory == excellent.factory and leading.status == "cultivation"
+    assert leading.site_visit.reported_at is not None
+    milestones = leading.cultivation.milestones.all()
+    assert [m.reported_at is not None for m in milestones] == [True, False, False]
     # The advanced application returned by the province resumes at the provincial decision.
     assert Application.objects.get(tier="advanced", status="returned").resume_state == (
         "provincial_decision"
@@ -96,25 +125,33 @@ def test_seed_demo_is_idempotent(demo):
     assert ExpertConflict.objects.filter(expert__user__username="expert_zhou").count() == 1
 
 
-@pytest.mark.parametrize(("username", "role", "authority", "display"), DEMO_USERS)
-def test_every_demo_role_signs_in_and_sees_its_home(demo, username, role, authority, display):
+def test_every_demo_user_signs_in_and_sees_its_home(demo):
+    """Every demo account, one after the other on the same demo data (seeding it per account
+    would cost a minute of the suite for nothing more)."""
+    for username, role, authority, _display in DEMO_USERS:
+        _signs_in_and_sees_its_home(username, role, authority)
+
+
+def _signs_in_and_sees_its_home(username: str, role, authority: str | None) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post(
         "/accounts/login/", {"username": username, "password": DEMO_PASSWORD}, follow=True
     )
-    assert response.redirect_chain[-1][0] == "/"
+    assert response.redirect_chain[-1][0] == "/", username
     page = response.content.decode()
     assert str(role.label) in page
     expected_scope = {
         "enterprise_user": "Your own enterprises",
         "city_official": "City: Suzhou",
         "provincial_official": "Province: Jiangsu",
-        "joint_reviewer": "Province: Jiangsu",
+        "joint_reviewer": "National: all provinces"
+        if (authority or "").startswith("national-")
+        else "Province: Jiangsu",
         "miit_reviewer": "National: all provinces",
         "platform_admin": "National: all provinces",
         "expert": "Only what is assigned to you",
     }[role]
-    assert expected_scope in page
+    assert expected_scope in page, username
     assert "Change your password" in page
 
 

@@ -71,6 +71,20 @@ def joint_department(province: str, kind: str) -> Authority:
     return authority
 
 
+def national_ministry(kind: str) -> Authority:
+    """One of the national ministries that concur at MIIT's review."""
+    authority, _created = Authority.objects.get_or_create(
+        code=f"national-{kind.replace('_', '-')}",
+        defaults={
+            "name_zh": kind,
+            "name_en": kind,
+            "level": Authority.Level.NATIONAL,
+            "kind": kind,
+        },
+    )
+    return authority
+
+
 @dataclass
 class ReviewCast:
     applicant: User  # member of every factory made by advanced_at
@@ -182,12 +196,21 @@ def advanced_at(cast: ReviewCast, step: str, factory: Factory | None = None) -> 
 
 
 @contextmanager
-def publicity_over(cast: ReviewCast, applications: Sequence[Application]) -> Iterator[Publicity]:
-    """Publish the recommended applications for publicity now, then move the clock
-    (time-machine) to the morning after the period: inside the block they can be certified."""
+def publicity_over(
+    cast: ReviewCast,
+    applications: Sequence[Application],
+    *,
+    actor: User | None = None,
+    campaign: Campaign | None = None,
+) -> Iterator[Publicity]:
+    """Publish the recommended applications for publicity now (by the province in its advanced
+    campaign, or by ``actor`` in ``campaign``), then move the clock (time-machine) to the
+    morning after the period: inside the block they can be certified."""
     with calendar_ahead():
         publicity = publicity_publish(
-            actor=cast.province, campaign=cast.campaign, applications=applications
+            actor=actor or cast.province,
+            campaign=campaign or cast.campaign,
+            applications=applications,
         )
         after = datetime.combine(
             publicity.ends_on + timedelta(days=1), time(9, 30), timezone.get_current_timezone()

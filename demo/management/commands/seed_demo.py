@@ -35,6 +35,15 @@ from certification.models import (
 from certification.services.reviews import expert_conflict_declare, expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
+from demo.national_chain import (
+    FACTORIES as NATIONAL_FACTORIES,
+)
+from demo.national_chain import (
+    MINISTRY_USERS,
+    NATIONAL_EXPERTS,
+    NationalDemo,
+    national_authorities,
+)
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
@@ -66,6 +75,8 @@ DEMO_USERS = [
     ("expert_wang", Role.EXPERT, None, "王专家"),
     ("expert_zhou", Role.EXPERT, None, "周专家"),
     ("miit_reviewer", Role.MIIT_REVIEWER, "miit", "工信部 孙司长"),
+    *((name, Role.JOINT_REVIEWER, code, display) for name, code, display in MINISTRY_USERS),
+    *((name, Role.EXPERT, None, display) for name, display, *_about in NATIONAL_EXPERTS),
 ]
 
 # (owner, body of the credit code, name, city, industry, factories: (name, address, city))
@@ -86,6 +97,7 @@ DEMO_ENTERPRISES = [
             ("苏州精工太仓装备工厂", "太仓市城厢镇太平北路 52 号", "320500"),
             ("苏州精工张家港包装工厂", "张家港市杨舍镇港城大道 20 号", "320500"),
             ("苏州精工高新钣金工厂", "苏州市高新区浒墅关镇青花路 5 号", "320500"),
+            *((name, address, "320500") for name, address in NATIONAL_FACTORIES),
         ],
     ),
     (
@@ -125,6 +137,7 @@ DEMO_ASSESSMENTS = [
             "苏州精工吴江铸造工厂",
             "苏州精工常熟电子工厂",
             "苏州精工太仓装备工厂",
+            *(name for name, _address in NATIONAL_FACTORIES),
         )
     ),
 ]
@@ -142,6 +155,8 @@ DEMO_REVIEW_STEPS = [
     ("苏州精工吴江铸造工厂", "returned"),
     ("苏州精工常熟电子工厂", "in_publicity"),
     ("苏州精工太仓装备工厂", "certified"),
+    # Their advanced certificates open the national chain (demo.national_chain).
+    *((name, "certified") for name, _address in NATIONAL_FACTORIES),
 ]
 JOINT_DEPARTMENTS = [
     (
@@ -217,16 +232,25 @@ class Command(BaseCommand):
         for factory_name, target, days_ago in DEMO_ASSESSMENTS:
             factory = Factory.objects.get(name=factory_name)
             actor = owners.get(factory_name, users["ent_suzhou"])
-            assessment = assessment_start(actor=actor, factory=factory)
-            spec = model_spec_for(assessment.version, assessment.industry_type)
-            codes = [r.code for r in spec.applicable_requirements()]
             if target is None or days_ago is None:  # a draft, half answered
+                assessment = assessment_start(actor=actor, factory=factory)
+                spec = model_spec_for(assessment.version, assessment.industry_type)
+                codes = [r.code for r in spec.applicable_requirements()]
                 answers = [{"requirement": c, "score": 1} for c in codes[: len(codes) // 2]]
                 assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
                 continue
-            answers = [{"requirement": c, "score": _demo_answer(c, target)} for c in codes]
-            assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
-            assessment = assessment_submit(actor=actor, assessment=assessment)
+            self._assessment(actor, factory, target, days_ago)
+
+    @staticmethod
+    def _assessment(actor: User, factory: Factory, target: int, days_ago: int = 0) -> Assessment:
+        """A submitted self-assessment at ``target`` (submitted ``days_ago``, as demo history)."""
+        assessment = assessment_start(actor=actor, factory=factory)
+        spec = model_spec_for(assessment.version, assessment.industry_type)
+        codes = [r.code for r in spec.applicable_requirements()]
+        answers = [{"requirement": c, "score": _demo_answer(c, target)} for c in codes]
+        assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
+        assessment = assessment_submit(actor=actor, assessment=assessment)
+        if days_ago:
             # Demo history only: move the submission back in time, as if done earlier.
             submitted_at = timezone.now() - timedelta(days=days_ago)
             Assessment.objects.filter(pk=assessment.pk).update(
@@ -234,6 +258,8 @@ class Command(BaseCommand):
                 created_at=submitted_at,
                 valid_until=add_months(timezone.localdate(submitted_at), 12),
             )
+            assessment.refresh_from_db()
+        return assessment
 
     def _seed_certification(self, users: dict[str, User]) -> None:
         """A self-declared basic factory, a returned application with its failed rule, and an
@@ -454,6 +480,7 @@ class Command(BaseCommand):
         act(Action.CERTIFY, "prov_jiangsu")
 
     def _seed(self) -> None:
+        national_authorities()
         for code, name_zh, name_en, kind in JOINT_DEPARTMENTS:
             Authority.objects.get_or_create(
                 code=code,
@@ -520,6 +547,7 @@ class Command(BaseCommand):
         self._seed_experts(users)
 
         self._seed_certification(users)
+        NationalDemo(users, assess=self._assessment, say=self.stdout.write).seed()
         self._seed_join_request(users)
 
     def _seed_join_request(self, users: dict[str, User]) -> None:

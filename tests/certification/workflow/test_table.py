@@ -16,16 +16,31 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role, User
-from certification import selectors
-from certification.models import Application, ExpertAssignment, Publicity, PublicityEntry
+from certification import selectors, services
+from certification.models import (
+    Application,
+    Cultivation,
+    ExpertAssignment,
+    Publicity,
+    PublicityEntry,
+    RecommendationEntry,
+    RecommendationList,
+    SiteVisit,
+)
 from certification.services.reviews import expert_register
 from certification.workflow.definitions import WORKFLOWS, Transition
 from certification.workflow.engine import action_check
-from certification.workflow.policies import POLICY_ROLES, STEP_REVIEWERS, Guard, Policy
+from certification.workflow.policies import (
+    POLICY_ROLES,
+    Guard,
+    Policy,
+    review_level,
+    step_reviewers,
+)
 from certification.workflow.states import STATES
 from regions.models import Authority
 from tests import model_factories as mf
-from tests.certification.review_setup import joint_department
+from tests.certification.review_setup import joint_department, national_ministry
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +48,8 @@ TIER_OF_WORKFLOW = {
     "basic_2025": "basic",
     "advanced_2025": "advanced",
     "checks_only_2025": "excellent",
+    "excellent_2025": "excellent",
+    "leading_2025": "leading",
 }
 
 
@@ -41,6 +58,7 @@ class Person:
     role: str
     in_scope: bool
     user: User
+    national: bool = False  # a joint reviewer of a national ministry
 
 
 def _people(factory) -> list[Person]:
@@ -77,6 +95,14 @@ def _people(factory) -> list[Person]:
                 authority=joint_department("33", Authority.Kind.FINANCE),
             ),
         ),
+        Person(
+            Role.JOINT_REVIEWER,
+            True,
+            mf.UserFactory(
+                role=Role.JOINT_REVIEWER, authority=national_ministry(Authority.Kind.FINANCE)
+            ),
+            national=True,
+        ),
         Person(Role.MIIT_REVIEWER, True, mf.official(Role.MIIT_REVIEWER, "miit")),
         Person(Role.PLATFORM_ADMIN, True, mf.UserFactory(role=Role.PLATFORM_ADMIN)),
     ]
@@ -87,7 +113,7 @@ def _people(factory) -> list[Person]:
     return people
 
 
-def _expected(transition: Transition, state: str, person: Person | None) -> bool:
+def _expected(workflow: str, transition: Transition, state: str, person: Person | None) -> bool:
     """What the table says: the state is a source, and the person is the one the (step's)
     policy names, with jurisdiction. ``None`` is the portal itself."""
     if state not in transition.sources:
@@ -97,10 +123,18 @@ def _expected(transition: Transition, state: str, person: Person | None) -> bool
     if transition.policy is Policy.SYSTEM or person is None:
         return transition.policy is Policy.SYSTEM and person is None
     policy = (
-        STEP_REVIEWERS.get(state)
+        step_reviewers(workflow).get(state)
         if transition.policy is Policy.STEP_REVIEWER
         else transition.policy
     )
+    if policy is Policy.RECOMMENDING_UNIT:  # the factory's enterprise is in no SOE group
+        policy = Policy.PROVINCIAL_DEPARTMENT
+    if policy is Policy.JOINT_DEPARTMENT:  # the ministries at MIIT's review, else the province's
+        return (
+            person.role == Role.JOINT_REVIEWER
+            and person.in_scope
+            and person.national == (review_level(state) == "national")
+        )
     return policy is not None and person.role in POLICY_ROLES[policy] and person.in_scope
 
 
@@ -120,9 +154,12 @@ def _application(factory, workflow: str, state: str, edition) -> Application:
 
 def _assign(application: Application, expert: User, status: str, others_scored: bool) -> None:
     """The in-scope expert's assignment in the status the expert policies look for, and for
-    the readiness guard two other experts who have scored (three in all)."""
+    the readiness guard two other experts who have scored (three in all), at the review (the
+    province's or MIIT's) of the application's step."""
+    level = review_level(application.status)
     ExpertAssignment.objects.create(
         application=application,
+        level=level,
         expert=expert.expert_profile,
         status=status,
         assigned_by=expert,
@@ -133,6 +170,7 @@ def _assign(application: Application, expert: User, status: str, others_scored: 
             other = mf.UserFactory(role=Role.EXPERT)
             ExpertAssignment.objects.create(
                 application=application,
+                level=level,
                 expert=expert_register(user=other, employer_name="高校", province_id="32"),
                 status=ExpertAssignment.Status.SCORED,
                 assigned_by=other,
@@ -156,6 +194,35 @@ def _publicity_over(application: Application, people: list[Person]) -> None:
     PublicityEntry.objects.create(publicity=publicity, application=application)
 
 
+NATIONAL_GUARDS = (
+    Guard.ON_RECOMMENDATION_LIST,
+    Guard.SITE_VISIT_DUE,
+    Guard.CULTIVATION_COMPLETE,
+)
+
+
+def _ready_for(guard: Guard, application: Application, campaign, user: User) -> None:
+    """What each guard of the national chain asks for: the application on its unit's list, a
+    site visit that was yesterday, a cultivation period over with no milestone left open."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    if guard is Guard.ON_RECOMMENDATION_LIST:
+        ranked, _created = RecommendationList.objects.get_or_create(
+            campaign=campaign, province_id=application.province_id
+        )
+        RecommendationEntry.objects.create(
+            list=ranked, application=application, rank=application.pk, added_by=user
+        )
+    elif guard is Guard.SITE_VISIT_DUE:
+        SiteVisit.objects.create(application=application, scheduled_on=yesterday, scheduled_by=user)
+    elif guard is Guard.CULTIVATION_COMPLETE:
+        Cultivation.objects.create(
+            application=application,
+            starts_on=yesterday - timedelta(days=90),
+            ends_on=yesterday,
+            months=3,
+        )
+
+
 @pytest.mark.parametrize("workflow", sorted(WORKFLOWS))
 def test_every_state_action_and_role_of_the_table(workflow, reference_data):
     edition = selectors.tier_edition_current()
@@ -163,6 +230,8 @@ def test_every_state_action_and_role_of_the_table(workflow, reference_data):
     people = _people(factory)
     expert = next(p.user for p in people if p.role == Role.EXPERT and p.in_scope)
     table = WORKFLOWS[workflow]
+    miit = next(p.user for p in people if p.role == Role.MIIT_REVIEWER)
+    campaign = services.campaign_open(actor=miit, tier="excellent", year=2030)
     mismatches: list[str] = []
     checked = 0
     for state in STATES:
@@ -173,6 +242,8 @@ def test_every_state_action_and_role_of_the_table(workflow, reference_data):
             application = _application(subject, workflow, state, edition)
             if transition.guard is Guard.PUBLICITY_CLEARED:
                 _publicity_over(application, people)
+            elif transition.guard in NATIONAL_GUARDS:
+                _ready_for(transition.guard, application, campaign, people[0].user)
             elif transition.policy in (Policy.INVITED_EXPERT, Policy.ASSIGNED_EXPERT) or (
                 transition.guard is not None
             ):
@@ -188,7 +259,7 @@ def test_every_state_action_and_role_of_the_table(workflow, reference_data):
                 check = action_check(
                     person.user if person else None, application, action, transition
                 )
-                expected = _expected(transition, state, person)
+                expected = _expected(workflow, transition, state, person)
                 checked += 1
                 who = (
                     "system"
@@ -204,6 +275,7 @@ def test_every_state_action_and_role_of_the_table(workflow, reference_data):
                 elif not check.allowed and state not in transition.sources and check.status != 409:
                     mismatches.append(f"{state} · {action} · {who}: wrong state is not a 409")
             PublicityEntry.objects.filter(application=application).delete()
+            RecommendationEntry.objects.filter(application=application).delete()
             application.delete()
     assert checked == len(STATES) * len(table) * (len(people) + 1)
     assert not mismatches, "\n".join(mismatches)
@@ -221,8 +293,10 @@ def test_every_effect_of_every_table_resolves():
 
 def test_every_state_of_a_table_is_known_and_reachable_from_draft():
     for name, workflow in WORKFLOWS.items():
-        targets = {t.target for t in workflow.values() if t.target} | {"draft"}
-        targets |= {t.completes_to for t in workflow.values() if t.completes_to}
+        targets = {"draft"}
+        for t in workflow.values():
+            for source in t.sources:
+                targets |= {t.target_from(source), t.completion_from(source)} - {None}
         for transition in workflow.values():
             assert transition.sources <= set(STATES), name
             # A source no transition leads to would be a step nobody can reach.
