@@ -27,6 +27,13 @@ TO_MEMBERS = {
     EventType.RECOMMENDED,
     EventType.CERTIFIED,
     EventType.PREREQUISITE_LOST,
+    # The national chain: the enterprise follows its own application's steps.
+    EventType.PROVINCE_PASSED,
+    EventType.APPROVED,
+    EventType.SITE_VISIT_SCHEDULED,
+    EventType.SITE_VISIT_REPORTED,
+    EventType.ACCEPTANCE_STARTED,
+    EventType.ACCEPTANCE_PASSED,
 }
 
 
@@ -44,11 +51,20 @@ def _recipients(event: AuditEvent, application: Application) -> QuerySet[User]:
             authority__province_id=application.province_id,
         )
     if event.event_type == EventType.SENT_TO_JOINT:
+        kinds = tier_condition(application).joint_department_kinds
+        if event.to_status == "national_joint_review":
+            return active.filter(
+                role=Role.JOINT_REVIEWER, authority__level="national", authority__kind__in=kinds
+            )
         return active.filter(
             role=Role.JOINT_REVIEWER,
             authority__level="province",
             authority__province_id=application.province_id,
-            authority__kind__in=tier_condition(application).joint_department_kinds,
+            authority__kind__in=kinds,
+        )
+    if event.event_type == EventType.SUBMITTED_TO_MIIT:
+        return active.filter(
+            role=Role.MIIT_REVIEWER, authority__level="national", authority__kind="industry_it"
         )
     if event.event_type == EventType.EXPERTS_ASSIGNED:
         return active.filter(pk__in=event.extra_data.get("expert_users", []))
@@ -68,6 +84,17 @@ def _body(event: AuditEvent, application: Application) -> str:
         lines.append(
             _("%(enterprise)s self-declared the basic tier for %(factory)s.")
             % {"enterprise": application.factory.enterprise.name, "factory": application.factory}
+        )
+    if event.event_type == EventType.SITE_VISIT_SCHEDULED:
+        lines.append(
+            _("MIIT will visit the factory on %(day)s.")
+            % {"day": event.extra_data.get("scheduled_on", "")}
+        )
+    if event.event_type == EventType.SITE_VISIT_REPORTED:
+        period = event.extra_data.get("cultivation") or {}
+        lines.append(
+            _("The cultivation period runs from %(start)s to %(end)s; report on its milestones.")
+            % {"start": period.get("starts_on", ""), "end": period.get("ends_on", "")}
         )
     if event.reason:
         lines.append(_("Reason: %(reason)s") % {"reason": event.reason})

@@ -91,3 +91,25 @@ def test_a_return_tells_the_applicant_why(cast, django_capture_on_commit_callbac
     note = Notification.objects.get(key=f"application-event:{event.pk}")
     assert note.recipient == cast.applicant and "请补充第三方检测报告" in note.body
     assert services.application_notify(event_id=event.pk) == 0  # once per event
+
+
+def test_the_national_chain_reaches_miit_the_ministries_and_the_enterprise(
+    cast, django_capture_on_commit_callbacks
+):
+    from tests.certification.national_setup import national_at, national_cast
+
+    national = national_cast(cast)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = national_at(national, "recommended")
+    assert national.miit.pk in recipients(application, "submit_to_miit")
+    assert recipients(application, "province_pass") == {cast.applicant.pk}
+    assert recipients(application, "approve") == {cast.applicant.pk}
+    sent = AuditEvent.objects.filter(application=application, event_type="send_to_joint")
+    provincial, to_ministries = sent.order_by("pk")
+    for event, reviewers in ((provincial, cast.joint), (to_ministries, national.ministries)):
+        notified = set(
+            Notification.objects.filter(key=f"application-event:{event.pk}").values_list(
+                "recipient_id", flat=True
+            )
+        )
+        assert notified == {user.pk for user in reviewers}

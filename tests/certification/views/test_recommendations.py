@@ -70,6 +70,8 @@ def test_the_province_ranks_reorders_and_submits(reference_data, jiangsu, applic
     done = change(client, campaign, "submit", list=ranked.pk, confirm="on").content.decode()
     assert "The list was submitted to MIIT." in done
     assert "Submit the list to MIIT" not in done and "Take off" not in done
+    # What passed but was left off the list is shown for the province to decide on.
+    assert "Passed, not on the submitted list" in done and c.factory.name in done
     statuses = dict(Application.objects.values_list("pk", "status"))
     assert [statuses[a.pk], statuses[b.pk], statuses[c.pk]] == [
         "miit_review",
