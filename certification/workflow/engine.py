@@ -39,7 +39,6 @@ from certification.workflow.policies import (
     guard_check,
     policy_check,
     policy_roles,
-    step_reviewers,
 )
 from certification.workflow.states import DECIDED_STATES, STATES
 from core.bulk import insert_rows
@@ -380,22 +379,15 @@ def available_actions_for(user: AnyUser, application: Application) -> list[Actio
     """The actions of the application's current step that the user's role takes, each allowed
     or refused with the reason. System actions never appear."""
     role = getattr(user, "role", None)
-    reviewer = step_reviewers(application.workflow).get(application.status)
     options = []
     for action, transition in application_workflow(application).items():
-        # Who could ever take it: for a step's reviewer, the roles of this step's reviewer.
-        policy = transition.policy
-        if policy is Policy.STEP_REVIEWER and reviewer is not None:
-            policy = reviewer
-        if policy is Policy.SYSTEM or role not in policy_roles(policy):
+        if transition.policy is Policy.SYSTEM or role not in policy_roles(transition.policy):
             continue
         if not transition.listed:
             continue
         if application.status not in transition.sources:
             continue
         check = action_check(user, application, action, transition)
-        if policy is Policy.RECOMMENDING_UNIT and check.status == 403:
-            continue  # the ranking is the unit's business: not shown refused to others
         options.append(
             ActionOption(
                 action=action,
