@@ -254,6 +254,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.requeue_pending_tasks",
         "schedule": env.int("REQUEUE_PENDING_SECONDS", default=60),
     },
+    # Side effects written in the outbox with their change (core.outbox): delivered on commit,
+    # and by this run whatever the broker could not take then.
+    "dispatch-outbox": {
+        "task": "core.dispatch_outbox",
+        "schedule": env.int("OUTBOX_DISPATCH_SECONDS", default=30),
+    },
 }
 # The checks sweep works in batches (one transaction each) for at most this long per run: with
 # the defaults a backlog of 2,000 unchecked applications drains in one run (tests/bench).

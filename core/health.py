@@ -64,6 +64,16 @@ def _pending_tasks() -> int | None:
         return None
 
 
+def _outbox_waiting() -> int | None:
+    """Side effects not delivered yet (a count of the outbox's partial index)."""
+    from core.models import OutboxMessage
+
+    try:
+        return OutboxMessage.objects.filter(delivered_at__isnull=True).count()
+    except Exception:
+        return None
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -76,4 +86,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
     body: dict[str, object] = {"status": "ok" if healthy else "degraded", "checks": checks}
     if checks["database"] == OK:
         body["pending_tasks"] = _pending_tasks()
+        body["outbox_waiting"] = _outbox_waiting()
     return JsonResponse(body, status=200 if checks["database"] == OK else 503)

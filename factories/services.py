@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.services import notification_send
 from core.data import read_json_file
-from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.outbox import outbox_add
 from core.uniqueness import save_unless_exists
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
 from factories.selectors import enterprise_can_manage
@@ -78,7 +78,7 @@ def enterprise_register(
             message, code="duplicate_uscc", fields={"uscc": [message]}, existing_id=existing.pk
         )
     Membership.objects.create(user=actor, enterprise=enterprise, role=Membership.Role.ADMIN)
-    task_queue_on_commit("factories.enterprise_registered_notify", enterprise.pk)
+    outbox_add("enterprise_registered", enterprise_id=enterprise.pk)
     _factory_save(
         Factory(
             enterprise=enterprise,

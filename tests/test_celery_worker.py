@@ -1,4 +1,5 @@
-"""A real Celery worker on Redis runs a task queued by a service after commit."""
+"""A real Celery worker on Redis runs a task queued by a service after commit: the outbox's
+dispatcher, delivering the side effect written with the registration."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 import pytest
 
 from accounts.models import Notification
+from core.models import OutboxMessage
 from factories import services
 from factories.models import Industry
 from regions.models import City
@@ -35,3 +37,6 @@ def test_registration_side_effect_runs_in_a_real_worker(celery_worker_process, r
         time.sleep(0.2)
     note = Notification.objects.get(key=key)
     assert note.recipient == official and "队列测试有限公司" in note.subject
+    # Through the outbox: written with the registration, delivered by the worker's dispatcher.
+    message = OutboxMessage.objects.get(payload={"enterprise_id": enterprise.pk})
+    assert message.kind == "enterprise_registered" and message.delivered_at is not None

@@ -83,8 +83,8 @@ def test_the_throttled_schema_and_api_reads_answer(redis_down):
 def test_registration_succeeds_and_its_notification_waits_for_the_broker(
     redis_down, suzhou_official, django_capture_on_commit_callbacks
 ):
-    from core import dispatch
-    from core.models import PendingTask
+    from core.models import OutboxMessage
+    from core.outbox import outbox_dispatch
 
     user = mf.UserFactory()
     client = APIClient()
@@ -93,27 +93,29 @@ def test_registration_succeeds_and_its_notification_waits_for_the_broker(
         response = client.post("/api/v1/enterprises/", registration(), format="json")
     assert response.status_code == 201, response.content
     enterprise = Enterprise.objects.get(pk=response.json()["id"])
-    kept = PendingTask.objects.get()
-    assert (kept.name, kept.args) == ("factories.enterprise_registered_notify", [enterprise.pk])
+    # Written with the registration; the broker could not take the dispatcher on commit.
+    kept = OutboxMessage.objects.get()
+    assert (kept.kind, kept.payload) == ("enterprise_registered", {"enterprise_id": enterprise.pk})
+    assert kept.delivered_at is None
     assert not Notification.objects.filter(recipient=suzhou_official).exists()
 
-    # The broker is still down: the sweep keeps the task.
-    assert dispatch.pending_tasks_requeue() == 0
-    assert PendingTask.objects.get().attempts == 2
-
-    # The broker is back (tasks run in-process here): the sweep queues it and it runs.
+    # The broker is back: the periodic dispatch delivers it, once.
     redis_down("memory://", eager=True)
-    assert dispatch.pending_tasks_requeue() == 1
-    assert not PendingTask.objects.exists()
-    assert Notification.objects.filter(
-        recipient=suzhou_official, key=f"enterprise-registered:{enterprise.pk}"
-    ).exists()
+    assert outbox_dispatch() == 1
+    assert outbox_dispatch() == 0
+    assert OutboxMessage.objects.get().delivered_at is not None
+    assert (
+        Notification.objects.filter(
+            recipient=suzhou_official, key=f"enterprise-registered:{enterprise.pk}"
+        ).count()
+        == 1
+    )
 
 
 def test_registration_through_the_page_succeeds(
     redis_down, reference_data, django_capture_on_commit_callbacks
 ):
-    from core.models import PendingTask
+    from core.models import OutboxMessage
 
     user = mf.UserFactory()
     client = Client()
@@ -126,7 +128,7 @@ def test_registration_through_the_page_succeeds(
         response = client.post("/enterprises/register/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Enterprise.objects.filter(uscc=body["uscc"]).exists()
-    assert PendingTask.objects.filter(name="factories.enterprise_registered_notify").exists()
+    assert OutboxMessage.objects.filter(kind="enterprise_registered", delivered_at=None).exists()
 
 
 def test_healthz_says_what_is_down(redis_down):
@@ -145,6 +147,7 @@ def test_healthz_when_all_is_up(settings, broker_at):
         "status": "ok",
         "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
         "pending_tasks": 0,
+        "outbox_waiting": 0,
     }
 
 

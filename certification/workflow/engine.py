@@ -44,6 +44,7 @@ from certification.workflow.states import DECIDED_STATES, STATES
 from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.outbox import outbox_add, outbox_add_many
 
 logger = logging.getLogger(__name__)
 
@@ -197,8 +198,8 @@ def application_transition(
         reason=context.reason,
         extra=context.extra,
     )
-    if transition.notify:
-        task_queue_on_commit("certification.notify_application_event", event.pk)
+    if transition.notify:  # in this transaction, delivered after it (core.outbox)
+        outbox_add("application_event", event_id=event.pk)
     if transition.then:
         return application_transition(application=locked, action=transition.then, actor=None)
     return locked
@@ -344,9 +345,13 @@ def _transitions_in_batch(
         ("application_id", "event_type", "from_status", "to_status", "extra_data"),
         ((a.pk, t.event_type, c.from_state, c.target, dict(c.extra)) for a, t, c in fired),
     )
-    for event_id, (_application, transition, _context) in zip(events, fired, strict=True):
-        if transition.notify:
-            task_queue_on_commit("certification.notify_application_event", event_id)
+    notified = [
+        {"event_id": event_id}
+        for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
+        if transition.notify
+    ]
+    if notified:
+        outbox_add_many("application_event", notified)
     return {a.pk for a in applications}
 
 

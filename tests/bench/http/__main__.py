@@ -139,6 +139,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("certificates list", "/api/v1/certificates/"),
     Endpoint("certificate detail", "/api/v1/certificates/{certificate}/"),
     Endpoint("campaigns list", "/api/v1/campaigns/"),
+    Endpoint("campaign detail", "/api/v1/campaigns/{campaign}/"),
+    # A unit's ranked list for MIIT's latest campaign (the province's own; MIIT: every list
+    # submitted to it).
+    Endpoint("recommendation lists", "/api/v1/recommendations/?campaign={national_campaign}"),
     # The public registry (no sign-in): the lookup by credit code (the same code again and
     # again, then thousands of codes in turn, each seen about once), and the verification of a
     # certificate by its printed token.
@@ -279,7 +283,7 @@ def pick_samples() -> dict[str, Any]:
     chooses experts. A sample that does not exist is left out (its endpoints are skipped).
     Only the columns needed are read."""
     from assessments.models import Assessment
-    from certification.models import Application, Certificate, Tier
+    from certification.models import Application, Campaign, Certificate, Tier
     from certification.verification import certificate_token
 
     samples: dict[str, Any] = {}
@@ -319,6 +323,17 @@ def pick_samples() -> dict[str, Any]:
         if assessment is not None:
             samples["assessment"] = assessment
     samples["registry_usccs"] = registry_usccs()
+    campaigns = Campaign.objects.order_by("-year", "-pk")
+    campaign = campaigns.values_list("pk", flat=True).first()
+    if campaign is not None:
+        samples["campaign"] = campaign
+    national = (
+        campaigns.filter(tier__in=(Tier.EXCELLENT, Tier.LEADING))
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if national is not None:
+        samples["national_campaign"] = national
     review = (
         Application.objects.filter(
             factory__city__province_id=SAMPLE_PROVINCE, status__in=EXPERT_CHOICE_STATES

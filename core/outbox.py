@@ -1,0 +1,117 @@
+"""The transactional outbox (issue 13): side effects written as rows in the same transaction as
+the change that causes them, and delivered afterwards.
+
+``outbox_add(kind, **payload)`` writes the row in the caller's transaction (an audit event and
+its notification commit or roll back together) and asks, once the transaction has committed,
+for the dispatcher to run (``core.dispatch_outbox``; with the broker down nothing is lost: the
+periodic run delivers the row once it is back). ``outbox_dispatch`` delivers the due rows in
+batches, each batch in one transaction with its rows locked (``SKIP LOCKED``: two dispatchers
+share the work), each row's handler in a savepoint: delivered rows are marked, a failing one is
+tried again later with a growing delay and its error kept. Handlers are idempotent (a
+notification per recipient and key), so a row delivered twice after a crash does its work once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.dispatch import BROKER_ERRORS, _send
+from core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+# kind -> the handler, by dotted path (the apps' services import this module, not the reverse);
+# called with the row's payload as keyword arguments.
+HANDLERS: dict[str, str] = {
+    "application_event": "certification.services.notifications.application_notify",
+    "enterprise_registered": "factories.services.enterprise_registered_notify",
+}
+BATCH = 200
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+DISPATCH_TASK = "core.dispatch_outbox"
+
+
+def outbox_add(kind: str, **payload: Any) -> OutboxMessage:
+    """Write one side effect in the caller's transaction; the dispatcher is asked to run once
+    it commits."""
+    return outbox_add_many(kind, [payload])[0]
+
+
+def outbox_add_many(kind: str, payloads: list[dict[str, Any]]) -> list[OutboxMessage]:
+    """Many side effects of one kind, in one statement."""
+    if kind not in HANDLERS:
+        raise ValueError(f"no outbox handler for {kind!r}")
+    now = timezone.now()
+    rows = OutboxMessage.objects.bulk_create(
+        OutboxMessage(kind=kind, payload=payload, available_at=now) for payload in payloads
+    )
+    if rows:
+        transaction.on_commit(_kick)
+    return rows
+
+
+def _kick() -> None:
+    """Ask a worker to dispatch now. Never raised: with the broker down the periodic run
+    delivers (the rows are in the database already)."""
+    try:
+        _send(DISPATCH_TASK, [])
+    except BROKER_ERRORS:
+        logger.warning("outbox: broker down; the periodic dispatch will deliver", exc_info=True)
+    except Exception:  # an eager run's own failure: the row stays and is tried again
+        logger.exception("outbox: dispatch on commit failed")
+
+
+def _handler(kind: str) -> Callable[..., Any]:
+    return import_string(HANDLERS[kind])
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
+
+
+def outbox_dispatch(*, batch: int = BATCH, seconds: float = 50.0) -> int:
+    """Deliver the due rows, a batch per transaction, until none is left or ``seconds`` have
+    passed. Safe to run concurrently and again after a crash. Returns how many were delivered."""
+    delivered = 0
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, seen = _dispatch_batch(batch)
+        delivered += done
+        if seen < batch:
+            break
+    return delivered
+
+
+@transaction.atomic
+def _dispatch_batch(batch: int) -> tuple[int, int]:
+    now = timezone.now()
+    rows = list(
+        OutboxMessage.objects.select_for_update(skip_locked=True)
+        .filter(delivered_at__isnull=True, available_at__lte=now)
+        .order_by("available_at", "pk")[:batch]
+    )
+    delivered_ids: list[int] = []
+    for row in rows:
+        try:
+            with transaction.atomic():
+                _handler(row.kind)(**row.payload)
+        except Exception as exc:
+            row.attempts += 1
+            row.last_error = repr(exc)[:2000]
+            row.available_at = now + _retry_delay(row.attempts)
+            row.save(update_fields=["attempts", "last_error", "available_at"])
+            logger.warning("outbox: %s %s failed (attempt %s)", row.kind, row.pk, row.attempts)
+        else:
+            delivered_ids.append(row.pk)
+    if delivered_ids:
+        OutboxMessage.objects.filter(pk__in=delivered_ids).update(delivered_at=timezone.now())
+    return len(delivered_ids), len(rows)
