@@ -98,8 +98,12 @@ class Notification(models.Model):
     key = models.CharField(_("key"), max_length=100)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
+    link = models.CharField(
+        _("link"), max_length=300, blank=True, help_text=_("The page of what it is about.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

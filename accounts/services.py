@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives, send_mass_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -96,11 +96,17 @@ def user_create(
 
 
 @transaction.atomic
-def notification_send(*, recipients: Iterable[User], key: str, subject: str, body: str) -> int:
-    """Put a message in each recipient's inbox once per key, and email those with an address.
+def notification_send(
+    *, recipients: Iterable[User], key: str, subject: str, body: str, link: str = ""
+) -> int:
+    """Put a message in each recipient's inbox once per key (``link``: the page of what it is
+    about), and email those with an address: each email is an outbox row written with the
+    notification, delivered after commit (core.outbox; ``notification_email``).
 
     Returns how many notifications were new. Running it again with the same key sends nothing.
     """
+    from core.outbox import outbox_add_many
+
     recipients = list(recipients)
     already = set(
         Notification.objects.filter(recipient__in=recipients, key=key).values_list(
@@ -109,15 +115,37 @@ def notification_send(*, recipients: Iterable[User], key: str, subject: str, bod
     )
     fresh = [user for user in recipients if user.pk not in already]
     Notification.objects.bulk_create(
-        [Notification(recipient=user, key=key, subject=subject, body=body) for user in fresh],
+        [
+            Notification(recipient=user, key=key, subject=subject, body=body, link=link)
+            for user in fresh
+        ],
         ignore_conflicts=True,
     )
-    mails = [
-        (subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]) for user in fresh if user.email
-    ]
-    if mails:
-        transaction.on_commit(lambda: send_mass_mail(mails, fail_silently=True))
+    mailed = Notification.objects.filter(
+        key=key, recipient__in=[user for user in fresh if user.email], emailed_at__isnull=True
+    ).values_list("pk", flat=True)
+    outbox_add_many("notification_email", [{"notification_id": pk} for pk in mailed])
     return len(fresh)
+
+
+def notification_email(*, notification_id: int) -> bool:
+    """Email one notification to its recipient, once (the outbox's handler). The link is given
+    in full, on the portal's address."""
+    note = (
+        Notification.objects.select_for_update()
+        .select_related("recipient")
+        .filter(pk=notification_id, emailed_at__isnull=True)
+        .first()
+    )
+    if note is None or not note.recipient.email:
+        return False
+    body = note.body
+    if note.link:
+        body = f"{body}\n\n{settings.PORTAL_BASE_URL}{note.link}"
+    send_mail(note.subject, body, settings.DEFAULT_FROM_EMAIL, [note.recipient.email])
+    note.emailed_at = timezone.now()
+    note.save(update_fields=["emailed_at"])
+    return True
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
@@ -386,7 +414,11 @@ def city_official_create(
 
 
 def notification_send_each(
-    *, recipients: Iterable[User], key: str, message: Callable[[], tuple[str, str]]
+    *,
+    recipients: Iterable[User],
+    key: str,
+    message: Callable[[], tuple[str, str]],
+    link: str = "",
 ) -> int:
     """notification_send with the (subject, body) that ``message`` makes in each recipient's
     language."""
@@ -397,7 +429,7 @@ def notification_send_each(
     for language, users in sorted(by_language.items()):
         with translation.override(language):
             subject, body = message()
-        sent += notification_send(recipients=users, key=key, subject=subject, body=body)
+        sent += notification_send(recipients=users, key=key, subject=subject, body=body, link=link)
     return sent
 
 

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 HANDLERS: dict[str, str] = {
     "application_event": "certification.services.notifications.application_notify",
     "enterprise_registered": "factories.services.enterprise_registered_notify",
+    "notification_email": "accounts.services.notification_email",
 }
 BATCH = 200
 RETRY_BASE_SECONDS = 30

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Value, When
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -156,6 +157,7 @@ def enterprise_registered_notify(*, enterprise_id: int) -> int:
         key=f"enterprise-registered:{enterprise.pk}",
         subject=subject,
         body=body,
+        link=reverse("enterprise-detail", kwargs={"pk": enterprise.pk}),
     )
 
 

@@ -7,13 +7,12 @@ sent once per event (the notification key is the event's id) and says what the e
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import translation
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from accounts.services import notification_send
+from accounts.services import notification_send_each
 from certification.models import Application, AuditEvent, CheckResult
 from certification.workflow.events import EventType
 from certification.workflow.policies import tier_condition
@@ -117,16 +116,18 @@ def application_notify(*, event_id: int) -> int:
     if event is None or event.application is None:
         return 0
     application = event.application
-    with translation.override(settings.LANGUAGE_CODE):
+
+    def message() -> tuple[str, str]:  # in each recipient's language
         subject = _("%(tier)s application of %(factory)s: %(event)s") % {
             "tier": application.get_tier_display(),
             "factory": application.factory.name,
             "event": event.get_event_type_display(),
         }
-        body = _body(event, application) or subject
-    return notification_send(
+        return subject[:200], _body(event, application) or subject
+
+    return notification_send_each(
         recipients=_recipients(event, application),
         key=f"application-event:{event.pk}",
-        subject=subject[:200],
-        body=body,
+        message=message,
+        link=reverse("application-detail", kwargs={"pk": application.pk}),
     )

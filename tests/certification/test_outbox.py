@@ -92,3 +92,37 @@ def test_a_failing_handler_is_tried_again_later_and_the_others_are_delivered(fla
 def test_an_unknown_kind_is_refused():
     with pytest.raises(ValueError):
         outbox.outbox_add("no_such_kind", x=1)
+
+
+def test_notifications_speak_the_recipients_language_link_to_the_object_and_mail_once(
+    cast, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.test import Client
+
+    application = advanced_at(cast, "city_review")
+    cast.applicant.language = "en"
+    cast.applicant.email = "applicant@example.com"
+    cast.applicant.save(update_fields=["language", "email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        application_transition(
+            application=application, action=Action.RETURN, actor=cast.city, reason="补充材料"
+        )
+    event = AuditEvent.objects.get(application=application, event_type="return")
+    note = Notification.objects.get(key=f"application-event:{event.pk}")
+    assert note.recipient == cast.applicant
+    assert note.subject.startswith("Advanced application of")  # the recipient's language
+    assert note.link == f"/applications/{application.pk}/"
+    # The email went through the outbox, once, with the full link.
+    mails = [m for m in mailoutbox if m.subject == note.subject]
+    assert [m.to for m in mails] == [["applicant@example.com"]]
+    assert f"/applications/{application.pk}/" in mails[0].body
+    email = OutboxMessage.objects.get(kind="notification_email", payload__notification_id=note.pk)
+    assert email.payload == {"notification_id": note.pk} and email.delivered_at is not None
+    OutboxMessage.objects.filter(pk=email.pk).update(delivered_at=None)  # as after a crash
+    assert outbox.outbox_dispatch() == 1
+    # The notification knows it was emailed: no second email.
+    assert len([m for m in mailoutbox if m.subject == note.subject]) == 1
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(cast.applicant)
+    inbox = client.get("/accounts/inbox/").content.decode()
+    assert f'href="/applications/{application.pk}/"' in inbox
