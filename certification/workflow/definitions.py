@@ -322,6 +322,67 @@ def _publicity_and_certification(policy: Policy) -> dict[str, Transition]:
     }
 
 
+def _participant_steps(steps: frozenset[str]) -> dict[str, Transition]:
+    """An invited expert's answer and an assigned expert's scores, in the expert ``steps``."""
+    return {
+        Action.ACCEPT_ASSIGNMENT: Transition(
+            steps,
+            None,
+            Policy.INVITED_EXPERT,
+            EventType.ASSIGNMENT_ACCEPTED,
+            effects=(ACCEPT,),
+        ),
+        Action.DECLINE_ASSIGNMENT: Transition(
+            steps,
+            None,
+            Policy.INVITED_EXPERT,
+            EventType.ASSIGNMENT_DECLINED,
+            needs_reason=True,
+            effects=(DECLINE,),
+            form=Form.REASON,
+            tone="outline-secondary",
+        ),
+        Action.SCORE: Transition(
+            steps,
+            None,
+            Policy.ASSIGNED_EXPERT,
+            EventType.SCORED,
+            effects=(RECORD_SCORE,),
+            form=Form.SCORE,
+        ),
+    }
+
+
+def _opinion_steps(
+    steps: frozenset[str], completes_to: str | Mapping[str, str]
+) -> dict[str, Transition]:
+    """A joint department's concurrence or objection, in the joint ``steps``; the last one of
+    the round moves the application to ``completes_to``."""
+    return {
+        Action.CONCUR: Transition(
+            steps,
+            None,
+            Policy.JOINT_DEPARTMENT,
+            EventType.CONCURRED,
+            effects=(RECORD_OPINION,),
+            completes_to=completes_to,
+            form=Form.REASON,
+            tone="success",
+        ),
+        Action.OBJECT: Transition(
+            steps,
+            None,
+            Policy.JOINT_DEPARTMENT,
+            EventType.OBJECTED,
+            needs_reason=True,
+            effects=(RECORD_OPINION,),
+            completes_to=completes_to,
+            form=Form.REASON,
+            tone="outline-danger",
+        ),
+    }
+
+
 ADVANCED_2025: Workflow = {
     Action.SUBMIT: _SUBMIT,
     Action.CHECKS_PASS: Transition(
@@ -389,31 +450,7 @@ ADVANCED_2025: Workflow = {
         form=Form.UNASSIGN,
         tone="outline-secondary",
     ),
-    Action.ACCEPT_ASSIGNMENT: Transition(
-        frozenset({S.EXPERT_REVIEW}),
-        None,
-        Policy.INVITED_EXPERT,
-        EventType.ASSIGNMENT_ACCEPTED,
-        effects=(ACCEPT,),
-    ),
-    Action.DECLINE_ASSIGNMENT: Transition(
-        frozenset({S.EXPERT_REVIEW}),
-        None,
-        Policy.INVITED_EXPERT,
-        EventType.ASSIGNMENT_DECLINED,
-        needs_reason=True,
-        effects=(DECLINE,),
-        form=Form.REASON,
-        tone="outline-secondary",
-    ),
-    Action.SCORE: Transition(
-        frozenset({S.EXPERT_REVIEW}),
-        None,
-        Policy.ASSIGNED_EXPERT,
-        EventType.SCORED,
-        effects=(RECORD_SCORE,),
-        form=Form.SCORE,
-    ),
+    **_participant_steps(frozenset({S.EXPERT_REVIEW})),
     Action.SEND_TO_JOINT: Transition(
         frozenset({S.EXPERT_REVIEW}),
         S.JOINT_REVIEW,
@@ -423,27 +460,7 @@ ADVANCED_2025: Workflow = {
         effects=(OPEN_JOINT_ROUND,),
         notify=True,
     ),
-    Action.CONCUR: Transition(
-        frozenset({S.JOINT_REVIEW}),
-        None,
-        Policy.JOINT_DEPARTMENT,
-        EventType.CONCURRED,
-        effects=(RECORD_OPINION,),
-        completes_to=S.PROVINCIAL_DECISION,
-        form=Form.REASON,
-        tone="success",
-    ),
-    Action.OBJECT: Transition(
-        frozenset({S.JOINT_REVIEW}),
-        None,
-        Policy.JOINT_DEPARTMENT,
-        EventType.OBJECTED,
-        needs_reason=True,
-        effects=(RECORD_OPINION,),
-        completes_to=S.PROVINCIAL_DECISION,
-        form=Form.REASON,
-        tone="outline-danger",
-    ),
+    **_opinion_steps(frozenset({S.JOINT_REVIEW}), S.PROVINCIAL_DECISION),
     Action.RECOMMEND: Transition(
         frozenset({S.PROVINCIAL_DECISION}),
         S.RECOMMENDED,
@@ -578,31 +595,7 @@ def _national_workflow(*, leading: bool) -> Workflow:
             form=Form.UNASSIGN,
             tone="outline-secondary",
         ),
-        Action.ACCEPT_ASSIGNMENT: Transition(
-            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
-            None,
-            Policy.INVITED_EXPERT,
-            EventType.ASSIGNMENT_ACCEPTED,
-            effects=(ACCEPT,),
-        ),
-        Action.DECLINE_ASSIGNMENT: Transition(
-            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
-            None,
-            Policy.INVITED_EXPERT,
-            EventType.ASSIGNMENT_DECLINED,
-            needs_reason=True,
-            effects=(DECLINE,),
-            form=Form.REASON,
-            tone="outline-secondary",
-        ),
-        Action.SCORE: Transition(
-            frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
-            None,
-            Policy.ASSIGNED_EXPERT,
-            EventType.SCORED,
-            effects=(RECORD_SCORE,),
-            form=Form.SCORE,
-        ),
+        **_participant_steps(frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW})),
         Action.SEND_TO_JOINT: Transition(
             frozenset({S.EXPERT_REVIEW, S.NATIONAL_EXPERT_REVIEW}),
             S.JOINT_REVIEW,
@@ -613,32 +606,9 @@ def _national_workflow(*, leading: bool) -> Workflow:
             notify=True,
             routes={S.NATIONAL_EXPERT_REVIEW: S.NATIONAL_JOINT_REVIEW},
         ),
-        Action.CONCUR: Transition(
+        **_opinion_steps(
             frozenset({S.JOINT_REVIEW, S.NATIONAL_JOINT_REVIEW}),
-            None,
-            Policy.JOINT_DEPARTMENT,
-            EventType.CONCURRED,
-            effects=(RECORD_OPINION,),
-            completes_to={
-                S.JOINT_REVIEW: S.PROVINCIAL_DECISION,
-                S.NATIONAL_JOINT_REVIEW: S.MIIT_DECISION,
-            },
-            form=Form.REASON,
-            tone="success",
-        ),
-        Action.OBJECT: Transition(
-            frozenset({S.JOINT_REVIEW, S.NATIONAL_JOINT_REVIEW}),
-            None,
-            Policy.JOINT_DEPARTMENT,
-            EventType.OBJECTED,
-            needs_reason=True,
-            effects=(RECORD_OPINION,),
-            completes_to={
-                S.JOINT_REVIEW: S.PROVINCIAL_DECISION,
-                S.NATIONAL_JOINT_REVIEW: S.MIIT_DECISION,
-            },
-            form=Form.REASON,
-            tone="outline-danger",
+            {S.JOINT_REVIEW: S.PROVINCIAL_DECISION, S.NATIONAL_JOINT_REVIEW: S.MIIT_DECISION},
         ),
         Action.PROVINCE_PASS: Transition(
             frozenset({S.PROVINCIAL_DECISION}),
