@@ -908,7 +908,10 @@ def _waiting_filter(waiting: dict[str, frozenset[str]]) -> Q:
         if everything:
             return Q(status__in=sorted(states))
         condition |= Q(status__in=sorted(states), workflow__in=sorted(workflows))
-    return condition
+    # Every state once more, outside the OR: PostgreSQL proves that a partial index of the
+    # in-flight states (the worklists' indexes) covers the query only from a plain status
+    # list; from an OR of (status, workflow) pairs it cannot, and sorts the region instead.
+    return Q(status__in=sorted(set().union(*by_states))) & condition
 
 
 def _count(rows: QuerySet[Any]) -> Coalesce:
