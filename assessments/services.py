@@ -32,6 +32,7 @@ from assessments.uploads import store_upload
 from core import refcache
 from core.data import read_json_file
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.outbox import outbox_add
 from factories.models import Factory
 from factories.selectors import enterprise_can_manage
 
@@ -351,6 +352,9 @@ def assessment_submit(*, actor: User, assessment: Assessment) -> Assessment:
     )
     assessment.result = result.as_dict()
     assessment.save()
+    # Certificates and deadlines follow (certification.services.deadlines), through the outbox:
+    # written with the submission, acted on once it has committed.
+    outbox_add("assessment_submitted", assessment_id=assessment.pk)
     return assessment
 
 

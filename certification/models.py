@@ -100,6 +100,10 @@ class Scenario(BilingualName):
         ]
 
 
+def default_lapse_reminder_days() -> list[int]:
+    return [30, 7, 1]
+
+
 class TierConditionsEdition(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -123,6 +127,16 @@ class TierConditionsEdition(models.Model):
     )
     publicity_working_days = models.PositiveSmallIntegerField(
         _("publicity (working days)"), default=5
+    )
+    lapse_reminder_days = models.JSONField(
+        _("reminders before an assessment lapses (days)"),
+        default=default_lapse_reminder_days,
+        help_text=_("Days before a certified factory's self-assessment lapses, e.g. [30, 7, 1]."),
+    )
+    suspension_grace_days = models.PositiveSmallIntegerField(
+        _("grace period of a lapse suspension (days)"),
+        default=180,
+        help_text=_("A certificate suspended this long for a lapsed assessment is revoked."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -710,6 +724,11 @@ class CheckResult(models.Model):
         return self.message_en if (language or "").startswith("en") else self.message_zh
 
 
+class Suspension(models.TextChoices):
+    LAPSE = "lapse", _("Self-assessment lapsed")
+    AUTHORITY = "authority", _("Suspended by the authority")
+
+
 class Certificate(Located):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -744,6 +763,15 @@ class Certificate(Located):
     )
     status_reason = models.TextField(_("reason for the status"), blank=True)
     status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # Why a suspended certificate is suspended: the portal's lapse suspensions are lifted by a
+    # new assessment at the tier's level; the authority's own only by the authority.
+    suspended_for = models.CharField(
+        _("suspended for"), max_length=10, choices=Suspension.choices, blank=True
+    )
+    # Set when a new assessment below the tier's level came in while it was suspended for a
+    # lapse: the certifying authority decides (the flagged certificates are its worklist).
+    flagged_at = models.DateTimeField(_("flagged for review at"), null=True, blank=True)
+    flag_note = models.TextField(_("flag"), blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-pk"]
@@ -763,6 +791,11 @@ class Certificate(Located):
             models.Index(fields=["-issued_on", "-id"], name="certificate_recent_idx"),
             models.Index(fields=["province", "-issued_on", "-id"], name="certificate_province_idx"),
             models.Index(fields=["city", "-issued_on", "-id"], name="certificate_city_idx"),
+            models.Index(
+                fields=["authority", "-flagged_at"],
+                condition=models.Q(flagged_at__isnull=False),
+                name="certificate_flagged_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1369,3 +1402,128 @@ class VerifiedLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} · {self.subdomain}: {self.level}"
+
+
+class Deadline(models.Model):
+    """A date the portal acts on by itself (issue 13), one row per subject and kind.
+
+    ``next_on`` is the day the sweep of its kind next acts (reminders, then the deadline
+    itself); ``step`` counts what has been done, so a sweep that runs twice, or again after a
+    crash, does nothing twice: the row is locked, acted on and moved on in one transaction.
+    ``next_on`` is empty once nothing is left to do."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT_LAPSE = "assessment_lapse", _("Self-assessment lapses")
+        SUSPENSION_GRACE = "suspension_grace", _("Grace period of a suspension ends")
+        PUBLICITY_END = "publicity_end", _("Publicity and objection window end")
+        MILESTONE = "milestone", _("Cultivation milestone due")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    factory = models.ForeignKey(
+        "factories.Factory",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("factory"),
+    )
+    certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("certificate"),
+    )
+    publicity = models.ForeignKey(
+        Publicity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("publicity"),
+    )
+    milestone = models.ForeignKey(
+        CultivationMilestone,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("milestone"),
+    )
+    due_on = models.DateField(_("due on"))
+    next_on = models.DateField(_("next action on"), null=True, blank=True)
+    step = models.PositiveSmallIntegerField(_("steps done"), default=0)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["next_on", "pk"]
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "factory"],
+                condition=models.Q(factory__isnull=False),
+                name="deadline_one_per_factory",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "certificate"],
+                condition=models.Q(certificate__isnull=False),
+                name="deadline_one_per_certificate",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "publicity"],
+                condition=models.Q(publicity__isnull=False),
+                name="deadline_one_per_publicity",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "milestone"],
+                condition=models.Q(milestone__isnull=False),
+                name="deadline_one_per_milestone",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        kind="assessment_lapse",
+                        factory__isnull=False,
+                        certificate__isnull=True,
+                        publicity__isnull=True,
+                        milestone__isnull=True,
+                    )
+                    | models.Q(
+                        kind="suspension_grace",
+                        factory__isnull=True,
+                        certificate__isnull=False,
+                        publicity__isnull=True,
+                        milestone__isnull=True,
+                    )
+                    | models.Q(
+                        kind="publicity_end",
+                        factory__isnull=True,
+                        certificate__isnull=True,
+                        publicity__isnull=False,
+                        milestone__isnull=True,
+                    )
+                    | models.Q(
+                        kind="milestone",
+                        factory__isnull=True,
+                        certificate__isnull=True,
+                        publicity__isnull=True,
+                        milestone__isnull=False,
+                    )
+                ),
+                name="deadline_subject_of_kind",
+            ),
+        ]
+        indexes = [
+            # The sweeps' read: the due rows of a kind, oldest first.
+            models.Index(
+                fields=["kind", "next_on", "id"],
+                condition=models.Q(next_on__isnull=False),
+                name="deadline_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.due_on}"

@@ -41,3 +41,10 @@ def render_certificate_documents(certificate_ids: list[int]) -> int:
     if rest:
         task_queue("certification.render_certificate_documents", rest)
     return len(services.certificate_documents_render(certificate_ids=batch))
+
+
+@shared_task(name="certification.sweep_deadlines", time_limit=600, soft_time_limit=540)
+def sweep_deadlines(kind: str) -> dict[str, int]:
+    """Act on the due deadlines of one kind (reminders, lapse suspensions, revocations after
+    the grace period, publicity ends, milestones), in batches. Safe to rerun at any time."""
+    return dict(services.deadlines_sweep(kind))

@@ -22,6 +22,7 @@ from certification.api.recommendations import (
 )
 from certification.api.registry import RegistryCertificateDetail, registry_list
 from factories.api import EnterpriseViewSet, FactoryViewSet
+from webhooks.api import WebhookViewSet
 
 router = DefaultRouter()
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
@@ -30,6 +31,7 @@ router.register("assessments", AssessmentViewSet, basename="assessment")
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("certificates", CertificateViewSet, basename="certificate")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "factories",
     "assessments",
     "certification",
+    "webhooks",
     "dashboard",
     "demo",
 ]
@@ -260,11 +261,40 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "core.dispatch_outbox",
         "schedule": env.int("OUTBOX_DISPATCH_SECONDS", default=30),
     },
+    # Webhook deliveries (webhooks.services): attempted on commit, and by this run when due
+    # again (a retry) or when the broker could not take them then.
+    "deliver-webhooks": {
+        "task": "webhooks.deliver_due",
+        "schedule": env.int("WEBHOOK_DELIVER_SECONDS", default=30),
+    },
+    # Deadlines (certification.services.deadlines), one sweep per kind. They act on days, and
+    # each is safe to run at any time: hourly means a worker that was down at midnight catches
+    # up within the hour.
+    **{
+        f"sweep-deadlines-{kind}": {
+            "task": "certification.sweep_deadlines",
+            "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=3600),
+            "args": [kind],
+        }
+        for kind in ("assessment_lapse", "suspension_grace", "publicity_end", "milestone")
+    },
 }
+# The deadline sweeps lock and act on this many due rows per transaction.
+DEADLINE_SWEEP_BATCH_SIZE = env.int("DEADLINE_SWEEP_BATCH_SIZE", default=500)
 # The checks sweep works in batches (one transaction each) for at most this long per run: with
 # the defaults a backlog of 2,000 unchecked applications drains in one run (tests/bench).
 CHECKS_SWEEP_BATCH_SIZE = env.int("CHECKS_SWEEP_BATCH_SIZE", default=200)
 CHECKS_SWEEP_TIME_BUDGET_SECONDS = env.float("CHECKS_SWEEP_TIME_BUDGET_SECONDS", default=50.0)
+
+# Webhooks (webhooks app, README "Webhooks"): endpoints are https unless WEBHOOK_ALLOW_HTTP, and
+# public addresses unless WEBHOOK_ALLOW_PRIVATE_URLS (on-premise receivers, tests). A delivery is
+# retried for WEBHOOK_RETRY_HOURS; an endpoint whose delivery fails for good after at least
+# WEBHOOK_DISABLE_AFTER_FAILURES failed attempts in a row is disabled and its owner told.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 
 # The cache holds nothing that must survive (sessions and sign-in attempts are in the database):
 # with Redis down the throttles let requests through (core.throttling) and reference data is
@@ -333,6 +363,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "certification.models.Certificate.Status",
         "TierEnum": "certification.models.Tier",
         "ObjectionStatusEnum": "certification.models.Objection.Status",
+        "WebhookEventTypeEnum": "webhooks.models.WebhookEventType",
     },
 }
 

@@ -32,8 +32,11 @@ logger = logging.getLogger(__name__)
 # called with the row's payload as keyword arguments.
 HANDLERS: dict[str, str] = {
     "application_event": "certification.services.notifications.application_notify",
+    "assessment_submitted": "certification.services.deadlines.assessment_submitted",
+    "deadline_notice": "certification.services.deadlines.deadline_notice",
     "enterprise_registered": "factories.services.enterprise_registered_notify",
     "notification_email": "accounts.services.notification_email",
+    "webhook_event": "webhooks.services.webhook_event_fanout",
 }
 BATCH = 200
 RETRY_BASE_SECONDS = 30

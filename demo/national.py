@@ -41,6 +41,7 @@ from certification.models import (
     Tier,
     TierCondition,
 )
+from certification.services.deadlines import lapse_deadlines_refresh
 from factories.models import Enterprise, Factory, Industry, Membership
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
@@ -150,6 +151,8 @@ class NationalData:
             levels = self._assessments(factories)
             self._certificates(factories, levels)
             self._in_flight(factories, levels)
+            # Each certified factory's assessment lapse, as certifying would have made it.
+            self.report(f"lapse deadlines: {lapse_deadlines_refresh()}")
         return {
             "enterprises": len(enterprises),
             "factories": len(factories),

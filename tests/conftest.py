@@ -110,12 +110,9 @@ def _fast_password_hashing(settings):
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def celery_worker_process(reference_data):
-    """Start ``celery worker`` on a private queue against the test database; stop it after."""
-    if not settings.REDIS_URL:
-        pytest.fail("REDIS_URL must point at a running Redis for this test")
-    queue = f"test-{uuid.uuid4().hex[:8]}"
+def celery_worker_start(queue: str, **extra_env: str) -> subprocess.Popen:
+    """Start ``celery worker`` on ``queue`` against the test database; returns once it
+    answers a ping. The caller stops it."""
     db = connection.settings_dict
     env = {
         **os.environ,
@@ -124,6 +121,7 @@ def celery_worker_process(reference_data):
         ),
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        **extra_env,
     }
     worker = subprocess.Popen(
         [
@@ -149,24 +147,47 @@ def celery_worker_process(reference_data):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = celery_app.control.ping(timeout=0.5)
+        if replies:
+            return worker
+        if worker.poll() is not None:
+            pytest.fail(f"worker exited: {worker.stdout.read() if worker.stdout else ''}")
+    worker.kill()
+    pytest.fail("the Celery worker did not answer within 60 s")
+
+
+def celery_worker_stop(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=20)
+
+
+@pytest.fixture
+def celery_queue(reference_data):
+    """A private queue the project's tasks go to (not run eagerly) during the test."""
+    if not settings.REDIS_URL:
+        pytest.fail("REDIS_URL must point at a running Redis for this test")
+    queue = f"test-{uuid.uuid4().hex[:8]}"
     saved = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
     celery_app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            replies = celery_app.control.ping(timeout=0.5)
-            if replies:
-                break
-            if worker.poll() is not None:
-                pytest.fail(f"worker exited: {worker.stdout.read()}")
-        else:
-            pytest.fail("the Celery worker did not answer within 60 s")
-        yield worker
+        yield queue
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = saved
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+
+
+@pytest.fixture
+def celery_worker_process(celery_queue):
+    """A ``celery worker`` on the test's private queue against the test database; stopped
+    after the test."""
+    worker = celery_worker_start(celery_queue)
+    try:
+        yield worker
+    finally:
+        celery_worker_stop(worker)

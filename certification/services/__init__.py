@@ -15,6 +15,7 @@ from certification.services.checks import (
     applications_check_unchecked,
     applications_run_checks,
 )
+from certification.services.deadlines import assessment_submitted, deadlines_sweep
 from certification.services.documents import certificate_documents_render
 from certification.services.drafting import (
     MAX_FILES_PER_APPLICATION,
@@ -56,6 +57,8 @@ __all__ = [
     "application_update",
     "application_withdraw",
     "applications_check_unchecked",
+    "assessment_submitted",
+    "deadlines_sweep",
     "basic_declaration_reject",
     "campaign_open",
     "certificate_reinstate",

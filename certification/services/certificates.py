@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from certification.error_codes import ErrorCode
 from certification.models import Application, Certificate, CertificateSequence
+from certification.services.deadlines import lapse_deadlines_refresh
 from certification.workflow.definitions import Action, CertificateAction
 from certification.workflow.engine import (
     TransitionContext,
@@ -167,7 +168,10 @@ def certificates_issue(
                 issued_on=today,
             )
         )
-    return certificates_issued(certificates, actor=actor)
+    issued = certificates_issued(certificates, actor=actor)
+    # A certified factory must self-assess every year: its lapse deadline starts now.
+    lapse_deadlines_refresh({a.factory_id for a in applications})
+    return issued
 
 
 def effect_self_declare(context: TransitionContext) -> None:

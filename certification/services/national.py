@@ -39,6 +39,7 @@ from certification.models import (
     SiteVisit,
     VerifiedLevel,
 )
+from certification.services.deadlines import milestone_deadline_close, milestone_deadlines_add
 from certification.workflow.definitions import Action
 from certification.workflow.engine import TransitionContext, application_transition
 from certification.workflow.policies import Policy, policy_check, tier_condition
@@ -405,9 +406,11 @@ def effect_report_site_visit(context: TransitionContext) -> None:
     cultivation = Cultivation.objects.create(
         application=application, starts_on=starts_on, ends_on=ends_on, months=months
     )
-    CultivationMilestone.objects.bulk_create(
-        CultivationMilestone(cultivation=cultivation, order=order, title=title, due_on=due_on)
-        for order, title, due_on in milestones
+    milestone_deadlines_add(
+        CultivationMilestone.objects.bulk_create(
+            CultivationMilestone(cultivation=cultivation, order=order, title=title, due_on=due_on)
+            for order, title, due_on in milestones
+        )
     )
     context.extra.update(
         {
@@ -435,6 +438,7 @@ def effect_report_milestone(context: TransitionContext) -> None:
     milestone.reported_at = timezone.now()
     milestone.reported_by = context.actor
     milestone.save(update_fields=["report", "reported_at", "reported_by"])
+    milestone_deadline_close(milestone)
     context.extra.update({"milestone": order, "title": milestone.title})
 
 

@@ -36,6 +36,7 @@ from certification.models import (
     PublicityEntry,
     Tier,
 )
+from certification.services.deadlines import publicity_deadline_add
 from certification.workflow.definitions import Action
 from certification.workflow.engine import (
     TransitionContext,
@@ -44,6 +45,7 @@ from certification.workflow.engine import (
 )
 from certification.workflow.states import ApplicationState
 from core.errors import Conflict, DomainError, PermissionDenied
+from core.outbox import outbox_add
 from regions.models import Authority
 from workdays.calendar import working_period_end
 from workdays.selectors import working_calendar
@@ -101,6 +103,8 @@ def _publish(
     PublicityEntry.objects.bulk_create(
         PublicityEntry(publicity=publicity, application=application) for application in chosen
     )
+    publicity_deadline_add(publicity)  # the authority is told when the period is over
+    outbox_add("webhook_event", publicity_id=publicity.pk, event="publicity.opened")
     for application in chosen:
         application_transition(
             application=application,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.selectors import AnyUser, Decision
 from certification.error_codes import ErrorCode
-from certification.models import Application, AuditEvent, Certificate
+from certification.models import Application, AuditEvent, Certificate, Deadline, Suspension
 from certification.workflow.definitions import (
     CERTIFICATE_TRANSITIONS,
     Action,
@@ -352,6 +352,7 @@ def _transitions_in_batch(
     ]
     if notified:
         outbox_add_many("application_event", notified)
+    webhook_events_add(events)
     return {a.pk for a in applications}
 
 
@@ -366,8 +367,8 @@ def event_record(
     reason: str = "",
     extra: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Write one audit event, in the caller's transaction."""
-    return AuditEvent.objects.create(
+    """Write one audit event, in the caller's transaction (with its webhook fan-out)."""
+    event = AuditEvent.objects.create(
         application=application,
         certificate=certificate,
         actor=actor,
@@ -378,6 +379,15 @@ def event_record(
         reason=reason,
         extra_data=dict(extra or {}),
     )
+    webhook_events_add([event.pk])
+    return event
+
+
+def webhook_events_add(event_ids: Sequence[int]) -> None:
+    """Every audit event is offered to the webhook subscriptions (``webhooks``), through the
+    outbox in the event's own transaction: the fan-out picks the subscribed ones."""
+    if event_ids:
+        outbox_add_many("webhook_event", [{"audit_event_id": pk} for pk in event_ids])
 
 
 def available_actions_for(user: AnyUser, application: Application) -> list[ActionOption]:
@@ -422,7 +432,7 @@ def certificates_issued(
         certificate.status = transition.target
         certificate.status_changed_at = now
     created = Certificate.objects.bulk_create(certificates)
-    insert_rows(
+    events = insert_rows(
         AuditEvent,
         ("certificate_id", "actor_id", "acting_authority_id", "event_type", "to_status"),
         (
@@ -436,6 +446,7 @@ def certificates_issued(
             for certificate in created
         ),
     )
+    webhook_events_add(events)
     task_queue_on_commit("certification.render_certificate_documents", [c.pk for c in created])
     return created
 
@@ -483,6 +494,15 @@ def certificate_transition(
     certificate.status_changed_at = now
     if reason:
         certificate.status_reason = reason
+    if certificate.status == Certificate.Status.SUSPENDED:
+        certificate.suspended_for = Suspension.AUTHORITY
+    else:  # out of a suspension: its grace period and any flag end with it
+        certificate.suspended_for = ""
+        certificate.flagged_at = None
+        certificate.flag_note = ""
+        Deadline.objects.filter(
+            kind=Deadline.Kind.SUSPENSION_GRACE, certificate=certificate, next_on__isnull=False
+        ).update(next_on=None, done_at=now)
     certificate.save()
     event_record(
         event_type=transition.event_type,

@@ -230,3 +230,16 @@ def test_the_compiled_catalog_matches_the_source():
         else:
             found = compiled.gettext(unescape(msgid))
         assert found == unescape(msgstr), msgid
+
+
+def test_the_demo_shows_the_annual_reassessment_deadlines(demo):
+    from accounts.models import Notification
+    from certification.models import Deadline
+
+    hangzhou = Deadline.objects.get(
+        kind=Deadline.Kind.ASSESSMENT_LAPSE, factory__name="杭州智造西湖电子工厂"
+    )
+    assert hangzhou.step == 2  # the 30- and 7-day reminders' stages are done
+    assert Notification.objects.filter(
+        recipient__username="ent_hangzhou", key__startswith=f"deadline:{hangzhou.pk}:"
+    ).exists()

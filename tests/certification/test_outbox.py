@@ -42,14 +42,15 @@ def test_a_notification_is_written_with_its_transition_and_rolls_back_with_it(
     cast, django_capture_on_commit_callbacks
 ):
     application = advanced_at(cast, "city_review")
-    before = OutboxMessage.objects.count()
+    notices = OutboxMessage.objects.filter(kind="application_event")
+    before = notices.count()
     with pytest.raises(RuntimeError), transaction.atomic():
         application_transition(
             application=application, action=Action.RETURN, actor=cast.city, reason="补充材料"
         )
-        assert OutboxMessage.objects.count() == before + 1
+        assert notices.count() == before + 1
         raise RuntimeError("the request failed after the transition")
-    assert OutboxMessage.objects.count() == before
+    assert notices.count() == before
     assert not AuditEvent.objects.filter(application=application, event_type="return").exists()
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -27,11 +27,13 @@ from certification import services
 from certification.models import (
     Application,
     Certificate,
+    Deadline,
     Declaration,
     Expert,
     ExpertConflict,
     Publicity,
 )
+from certification.services.deadlines import lapse_deadlines_refresh
 from certification.services.reviews import expert_conflict_declare, expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
@@ -549,6 +551,18 @@ class Command(BaseCommand):
         self._seed_certification(users)
         NationalDemo(users, assess=self._assessment, say=self.stdout.write).seed()
         self._seed_join_request(users)
+        self._seed_deadlines()
+
+    @staticmethod
+    def _seed_deadlines() -> None:
+        """Demo history of the annual re-assessment: the Hangzhou factory's self-assessment
+        lapses in six days (its 7-day reminder is in the inbox)."""
+        factory = Factory.objects.get(name="杭州智造西湖电子工厂")
+        Assessment.objects.filter(factory=factory).update(
+            valid_until=timezone.localdate() + timedelta(days=6)
+        )
+        lapse_deadlines_refresh([factory.pk])
+        services.deadlines_sweep(Deadline.Kind.ASSESSMENT_LAPSE)
 
     def _seed_join_request(self, users: dict[str, User]) -> None:
         """One pending request to join an enterprise, for its administrator (ent_suzhou)."""
