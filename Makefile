@@ -63,9 +63,15 @@ test: lint check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print figures; they are not tests and are not run by `make test`.
+# The scripts that read the generated national data directly (rolled back after each run).
+BENCH_DB_ENV = DEBUG=1 SECRET_KEY=bench-only REDIS_URL= \
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/portal_bench}
+
 bench: install-dev
 	$(TEST_ENV) $(PY) -m pytest -q -s -o addopts="" -o python_files="bench_*.py" tests/bench
 	$(TEST_ENV) $(PY) -m tests.bench.http
+	$(BENCH_DB_ENV) $(PY) -m tests.bench.deadlines
+	$(BENCH_DB_ENV) $(PY) -m tests.bench.outbox
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache

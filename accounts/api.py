@@ -6,45 +6,67 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import ApiToken
+from accounts.models import ApiToken, NotificationKind
 from accounts.selectors import acting_user, api_token_list_for, scope_for
 from core.api import InputSerializer, error_responses
 from core.errors import PermissionDenied
 from core.throttling import ScopedRateThrottle
 
 
-class MeView(APIView):
-    @extend_schema(
-        responses=inline_serializer(
-            "Me",
-            {
-                "username": serializers.CharField(),
-                "role": serializers.CharField(),
-                "scope": serializers.DictField(),
-            },
-        )
+class MeOutput(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField()
+    scope = serializers.DictField()
+    emailed_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=NotificationKind.choices),
+        help_text=_("The kinds of notification also sent by email (all are in the inbox)."),
     )
+
+
+class MeUpdateInput(InputSerializer):
+    emailed_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=NotificationKind.choices), allow_empty=True
+    )
+
+
+def _me(user: Any) -> dict[str, Any]:
+    scope = scope_for(user)
+    return {
+        "username": user.get_username(),
+        "role": user.role,
+        "scope": {
+            "level": scope.level,
+            "province": scope.province_code,
+            "city": scope.city_code,
+        },
+        "emailed_kinds": [k for k in NotificationKind.values if k not in user.email_muted],
+    }
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeOutput)
     def get(self, request: Request) -> Response:
-        user = acting_user(request)
-        scope = scope_for(user)
-        return Response(
-            {
-                "username": user.get_username(),
-                "role": user.role,
-                "scope": {
-                    "level": scope.level,
-                    "province": scope.province_code,
-                    "city": scope.city_code,
-                },
-            }
+        return Response(_me(acting_user(request)))
+
+    @extend_schema(
+        request=MeUpdateInput,
+        responses={200: MeOutput, **error_responses(400)},
+        description=_("Choose which kinds of notification also reach you by email."),
+    )
+    def patch(self, request: Request) -> Response:
+        data = MeUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_preferences_set(
+            user=acting_user(request), emailed=data.validated_data["emailed_kinds"]
         )
+        return Response(_me(user))
 
 
 class TokenOutput(serializers.Serializer):

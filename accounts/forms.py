@@ -11,10 +11,20 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from accounts.ratelimit import rate_allow
 from accounts.services import user_language
 from regions.models import Authority
+
+
+class EmailPreferencesForm(forms.Form):
+    emailed = forms.MultipleChoiceField(
+        label=_("Also send me by email"),
+        choices=NotificationKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Every notification is in your inbox; these kinds are emailed as well."),
+    )
 
 
 class ApiTokenCreateForm(forms.Form):

@@ -17,6 +17,17 @@ class Role(models.TextChoices):
     PLATFORM_ADMIN = "platform_admin", _("Platform administrator")
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about: each user chooses which kinds also reach them by email
+    (all do unless they turn some off); the inbox always has every one."""
+
+    APPLICATION = "application", _("Application steps")
+    DEADLINE = "deadline", _("Deadlines and reminders")
+    CERTIFICATE = "certificate", _("Certificate changes")
+    ACCOUNT = "account", _("Registrations and join requests")
+    WEBHOOK = "webhook", _("Webhooks")
+
+
 class ScopeLevel(models.TextChoices):
     ENTERPRISE = "enterprise", _("Enterprise")
     CITY = "city", _("City")
@@ -54,6 +65,12 @@ class User(AbstractUser):
         max_length=10,
         blank=True,
         help_text=_("The language of the user's emails (the one they signed up in)."),
+    )
+    email_muted = models.JSONField(
+        _("kinds of notification not emailed"),
+        default=list,
+        blank=True,
+        help_text=_("Notification kinds the user reads in the inbox only."),
     )
     awaiting_verification = models.BooleanField(
         _("awaiting email verification"),
@@ -96,6 +113,12 @@ class Notification(models.Model):
         User, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
     )
     key = models.CharField(_("key"), max_length=100)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=NotificationKind.choices,
+        default=NotificationKind.APPLICATION,
+    )
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
     link = models.CharField(

@@ -29,6 +29,7 @@ from accounts.models import (
     ApiToken,
     JoinRequest,
     Notification,
+    NotificationKind,
     Role,
     User,
 )
@@ -97,11 +98,18 @@ def user_create(
 
 @transaction.atomic
 def notification_send(
-    *, recipients: Iterable[User], key: str, subject: str, body: str, link: str = ""
+    *,
+    recipients: Iterable[User],
+    key: str,
+    kind: str,
+    subject: str,
+    body: str,
+    link: str = "",
 ) -> int:
-    """Put a message in each recipient's inbox once per key (``link``: the page of what it is
-    about), and email those with an address: each email is an outbox row written with the
-    notification, delivered after commit (core.outbox; ``notification_email``).
+    """Put a message of ``kind`` (``NotificationKind``) in each recipient's inbox once per key
+    (``link``: the page of what it is about), and email those with an address who have not
+    turned that kind off: each email is an outbox row written with the notification, delivered
+    after commit (core.outbox; ``notification_email``).
 
     Returns how many notifications were new. Running it again with the same key sends nothing.
     """
@@ -116,13 +124,15 @@ def notification_send(
     fresh = [user for user in recipients if user.pk not in already]
     Notification.objects.bulk_create(
         [
-            Notification(recipient=user, key=key, subject=subject, body=body, link=link)
+            Notification(recipient=user, key=key, kind=kind, subject=subject, body=body, link=link)
             for user in fresh
         ],
         ignore_conflicts=True,
     )
     mailed = Notification.objects.filter(
-        key=key, recipient__in=[user for user in fresh if user.email], emailed_at__isnull=True
+        key=key,
+        recipient__in=[user for user in fresh if user.email and kind not in user.email_muted],
+        emailed_at__isnull=True,
     ).values_list("pk", flat=True)
     outbox_add_many("notification_email", [{"notification_id": pk} for pk in mailed])
     return len(fresh)
@@ -146,6 +156,22 @@ def notification_email(*, notification_id: int) -> bool:
     note.emailed_at = timezone.now()
     note.save(update_fields=["emailed_at"])
     return True
+
+
+@transaction.atomic
+def email_preferences_set(*, user: User, emailed: Iterable[str]) -> User:
+    """The kinds of notification that reach ``user`` by email (the others stay in the inbox
+    only). Unknown kinds are refused."""
+    wanted = set(emailed)
+    unknown = wanted - set(NotificationKind.values)
+    if unknown:
+        message = _("Unknown kinds of notification: %(kinds)s.") % {
+            "kinds": ", ".join(sorted(unknown))
+        }
+        raise DomainError(message, fields={"emailed": [message]})
+    user.email_muted = sorted(set(NotificationKind.values) - wanted)
+    user.save(update_fields=["email_muted"])
+    return user
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
@@ -417,6 +443,7 @@ def notification_send_each(
     *,
     recipients: Iterable[User],
     key: str,
+    kind: str,
     message: Callable[[], tuple[str, str]],
     link: str = "",
 ) -> int:
@@ -429,7 +456,9 @@ def notification_send_each(
     for language, users in sorted(by_language.items()):
         with translation.override(language):
             subject, body = message()
-        sent += notification_send(recipients=users, key=key, subject=subject, body=body, link=link)
+        sent += notification_send(
+            recipients=users, key=key, kind=kind, subject=subject, body=body, link=link
+        )
     return sent
 
 
@@ -480,6 +509,7 @@ def join_request_create(*, actor: User, uscc: str, message: str = "", site_url: 
         return subject, body
 
     notification_send_each(
+        kind=NotificationKind.ACCOUNT,
         recipients=selectors.enterprise_administrators(enterprise),
         key=f"join-request:{join_request.pk}",
         message=notice,
@@ -530,6 +560,7 @@ def _join_request_notify_requester(join_request: JoinRequest, site_url: str) -> 
         return subject, body
 
     notification_send_each(
+        kind=NotificationKind.ACCOUNT,
         recipients=[join_request.user],
         key=f"join-request-decided:{join_request.pk}",
         message=notice,

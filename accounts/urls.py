@@ -7,6 +7,7 @@ from accounts.forms import PortalPasswordResetForm
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox-mark-read"),
+    path("inbox/preferences/", views.inbox_preferences, name="inbox-preferences"),
     path("tokens/", views.api_tokens, name="api-tokens"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     # Sign-in failures are limited by django-axes (settings AXES_*), here as at /admin/login/.

@@ -25,10 +25,12 @@ from accounts.forms import (
     ApiTokenCreateForm,
     CityOfficialForm,
     EmailForm,
+    EmailPreferencesForm,
     JoinRequestForm,
     JoinRequestRejectForm,
     SignUpForm,
 )
+from accounts.models import NotificationKind
 from accounts.ratelimit import rate_allow
 from accounts.selectors import (
     acting_user,
@@ -47,6 +49,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     page = Paginator(notification_list_for(user), 30).get_page(request.GET.get("page"))
     return render(request, "accounts/inbox.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox_preferences(request: HttpRequest) -> HttpResponse:
+    """Which kinds of notification also reach the user by email."""
+    user = acting_user(request)
+    emailed = [kind for kind in NotificationKind.values if kind not in user.email_muted]
+    form = EmailPreferencesForm(request.POST or None, initial={"emailed": emailed})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.email_preferences_set(user=user, emailed=form.cleaned_data["emailed"])
+        except DomainError as exc:
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your email settings are saved."))
+            return redirect("inbox")
+    return render(request, "accounts/inbox_preferences.html", {"form": form})
 
 
 @login_required

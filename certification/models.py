@@ -1404,6 +1404,25 @@ class VerifiedLevel(models.Model):
         return f"{self.application_id} · {self.subdomain}: {self.level}"
 
 
+DEADLINE_SUBJECTS = {
+    "assessment_lapse": "factory",
+    "suspension_grace": "certificate",
+    "publicity_end": "publicity",
+    "milestone": "milestone",
+}
+
+
+def _deadline_subjects() -> models.Q:
+    """Each kind of deadline has its subject, and only that one."""
+    condition = models.Q()
+    for kind, subject in DEADLINE_SUBJECTS.items():
+        condition |= models.Q(
+            kind=kind,
+            **{f"{field}__isnull": field != subject for field in DEADLINE_SUBJECTS.values()},
+        )
+    return condition
+
+
 class Deadline(models.Model):
     """A date the portal acts on by itself (issue 13), one row per subject and kind.
 
@@ -1483,36 +1502,7 @@ class Deadline(models.Model):
                 name="deadline_one_per_milestone",
             ),
             models.CheckConstraint(
-                condition=(
-                    models.Q(
-                        kind="assessment_lapse",
-                        factory__isnull=False,
-                        certificate__isnull=True,
-                        publicity__isnull=True,
-                        milestone__isnull=True,
-                    )
-                    | models.Q(
-                        kind="suspension_grace",
-                        factory__isnull=True,
-                        certificate__isnull=False,
-                        publicity__isnull=True,
-                        milestone__isnull=True,
-                    )
-                    | models.Q(
-                        kind="publicity_end",
-                        factory__isnull=True,
-                        certificate__isnull=True,
-                        publicity__isnull=False,
-                        milestone__isnull=True,
-                    )
-                    | models.Q(
-                        kind="milestone",
-                        factory__isnull=True,
-                        certificate__isnull=True,
-                        publicity__isnull=True,
-                        milestone__isnull=False,
-                    )
-                ),
+                condition=_deadline_subjects(),
                 name="deadline_subject_of_kind",
             ),
         ]

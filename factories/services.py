@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import NotificationKind, Role, User
 from accounts.services import notification_send
 from core.data import read_json_file
 from core.errors import Conflict, DomainError, PermissionDenied
@@ -155,6 +155,7 @@ def enterprise_registered_notify(*, enterprise_id: int) -> int:
     return notification_send(
         recipients=officials,
         key=f"enterprise-registered:{enterprise.pk}",
+        kind=NotificationKind.ACCOUNT,
         subject=subject,
         body=body,
         link=reverse("enterprise-detail", kwargs={"pk": enterprise.pk}),

@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import ScopeLevel, User
+from accounts.models import NotificationKind, ScopeLevel, User
 from accounts.selectors import scope_for
 from accounts.services import notification_send_each, user_language
 from certification.models import Application, AuditEvent, Publicity, PublicityEntry
@@ -295,6 +295,7 @@ def _disable_failing(subscription: WebhookSubscription) -> None:
     notification_send_each(
         recipients=[owner],
         key=f"webhook-disabled:{subscription.pk}:{stamp}",
+        kind=NotificationKind.WEBHOOK,
         message=message,
         link=reverse("webhook-settings-detail", args=[subscription.pk]),
     )

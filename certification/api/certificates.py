@@ -48,6 +48,9 @@ class CertificateOutput(CachedFieldsMixin, serializers.ModelSerializer):
             "issued_on",
             "status",
             "status_reason",
+            "suspended_for",
+            "flagged_at",
+            "flag_note",
             "document_url",
         ]
 
@@ -94,6 +97,16 @@ STATUS_CHANGE_RESPONSES = {200: CertificateDetailOutput, **error_responses(400, 
             OpenApiParameter("tier", str, required=False, enum=list(Tier.values)),
             OpenApiParameter("status", str, required=False, enum=list(Certificate.Status.values)),
             OpenApiParameter("factory", int, required=False),
+            OpenApiParameter(
+                "flagged",
+                bool,
+                required=False,
+                description=(
+                    "true: only the certificates waiting for the certifying authority's "
+                    "decision (a new self-assessment below the tier's level came in while they "
+                    "were suspended for a lapse)."
+                ),
+            ),
         ]
     )
 )
@@ -108,6 +121,8 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         for key in ("tier", "status"):
             if params.get(key):
                 qs = qs.filter(**{key: params[key]})
+        if params.get("flagged") in ("true", "1"):
+            qs = qs.filter(flagged_at__isnull=False)
         factory = int_param(self.request, "factory")
         if factory is not None:
             qs = qs.filter(factory_id=factory)

@@ -30,7 +30,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from accounts.models import Role, User
+from accounts.models import NotificationKind, Role, User
 from accounts.services import notification_send_each
 from assessments.models import Assessment
 from certification import deadlines as plans
@@ -550,6 +550,7 @@ def deadline_notice(
             recipients=recipients,
             key=key,
             message=message,
+            kind=NotificationKind.DEADLINE,
             link=reverse("assessment-list"),
         )
     if row.kind == Deadline.Kind.PUBLICITY_END and row.publicity is not None:
@@ -569,6 +570,7 @@ def deadline_notice(
             recipients=_officials_of([publicity.authority_id]),
             key=key,
             message=closed,
+            kind=NotificationKind.DEADLINE,
             link=reverse("publicity-detail", kwargs={"pk": publicity.pk}),
         )
     if row.kind == Deadline.Kind.MILESTONE and row.milestone is not None:
@@ -597,6 +599,7 @@ def deadline_notice(
             recipients=recipients,
             key=key,
             message=due,
+            kind=NotificationKind.DEADLINE,
             link=reverse("application-detail", kwargs={"pk": application.pk}),
         )
     return 0
@@ -630,6 +633,7 @@ def _certificate_notice(certificate_id: int, act: str) -> int:
     return notification_send_each(
         recipients=recipients,
         key=key[:100],
+        kind=NotificationKind.CERTIFICATE,
         message=message,
         link=reverse("certificate-list") + f"?number={certificate.number}",
     )

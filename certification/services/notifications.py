@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import NotificationKind, Role, User
 from accounts.services import notification_send_each
 from certification.models import Application, AuditEvent, CheckResult
 from certification.workflow.events import EventType
@@ -128,6 +128,7 @@ def application_notify(*, event_id: int) -> int:
     return notification_send_each(
         recipients=_recipients(event, application),
         key=f"application-event:{event.pk}",
+        kind=NotificationKind.APPLICATION,
         message=message,
         link=reverse("application-detail", kwargs={"pk": application.pk}),
     )

@@ -24,7 +24,7 @@ from core.errors import NotFound
 
 def _filters(request: HttpRequest) -> dict[str, str]:
     """The list's GET filters that name a real tier or status (anything else is ignored)."""
-    choices = {"tier": Tier.values, "status": Certificate.Status.values}
+    choices = {"tier": Tier.values, "status": Certificate.Status.values, "flagged": ["1"]}
     return {
         key: request.GET[key] for key, valid in choices.items() if request.GET.get(key) in valid
     }
@@ -32,6 +32,9 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 def _rows(queryset: QuerySet[Certificate], filters: dict[str, str]) -> QuerySet[Certificate]:
     """Only what a row shows, in the scope lists' index order."""
+    filters = dict(filters)
+    if filters.pop("flagged", ""):
+        queryset = queryset.filter(flagged_at__isnull=False)
     return (
         queryset.filter(**filters)
         .select_related(None)

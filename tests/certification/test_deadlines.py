@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import transaction
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Notification
@@ -196,6 +197,18 @@ def test_an_assessment_below_the_tier_level_flags_the_certificate_for_the_author
     assert Notification.objects.filter(
         recipient=official, key__startswith="certificate-flag:"
     ).exists()
+    # The flagged certificates are the authority's worklist, on the page and through the API.
+    browser = Client(HTTP_ACCEPT_LANGUAGE="en")
+    browser.force_login(official)
+    page = browser.get("/certificates/", {"flagged": "1"}).content.decode()
+    assert certificate.number in page and "certificate-flag" in page
+    api = APIClient()
+    api.force_authenticate(official)
+    rows = api.get("/api/v1/certificates/", {"flagged": "true"}).json()["results"]
+    assert [row["number"] for row in rows] == [certificate.number]
+    assert rows[0]["suspended_for"] == "lapse" and rows[0]["flagged_at"]
+    other = Certificate.objects.exclude(pk=certificate.pk)
+    assert not other.filter(flagged_at__isnull=False).exists()
     # The authority decides: reinstating clears the flag and stops the grace period.
     services.certificate_reinstate(actor=official, certificate=certificate, reason="核查通过")
     certificate.refresh_from_db()
@@ -234,3 +247,26 @@ def test_a_batch_that_dies_before_it_commits_leaves_nothing_and_the_next_run_doe
     assert _sweep(LAPSE, row.due_on)["suspended"] == 1
     assert _sweep(LAPSE, row.due_on) == {}
     assert _events(certificate, "suspend") == 1
+
+
+def test_the_end_of_a_publicity_tells_the_authority_and_the_webhooks_once():
+    from tests.certification.review_setup import advanced_at, make_cast
+
+    with _on(date(2026, 6, 1)):  # a Monday
+        cast = make_cast()
+        advanced_at(cast, "recommended")
+        publicity = services.publicity_publish(actor=cast.province, campaign=cast.campaign)
+    row = Deadline.objects.get(kind=Deadline.Kind.PUBLICITY_END, publicity=publicity)
+    assert row.due_on == publicity.ends_on + timedelta(days=1) == date(2026, 6, 6)
+    closed = OutboxMessage.objects.filter(
+        kind="webhook_event", payload={"publicity_id": publicity.pk, "event": "publicity.closed"}
+    )
+    assert _sweep(Deadline.Kind.PUBLICITY_END, publicity.ends_on) == {}
+    assert not closed.exists()
+    assert _sweep(Deadline.Kind.PUBLICITY_END, date(2026, 6, 6)) == {"closed": 1}
+    assert _sweep(Deadline.Kind.PUBLICITY_END, date(2026, 6, 8)) == {}
+    assert closed.count() == 1
+    told = Notification.objects.filter(
+        recipient=cast.province, key__startswith=f"deadline:{row.pk}:"
+    )
+    assert told.count() == 1 and told.get().link == f"/publicity/{publicity.pk}/"

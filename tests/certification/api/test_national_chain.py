@@ -14,15 +14,19 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.models import Notification
+from certification import services
 from certification.models import (
     Application,
     AuditEvent,
     Certificate,
     CultivationMilestone,
+    Deadline,
     Declaration,
     RecommendationList,
 )
 from certification.services.reviews import expert_register
+from core import outbox
 from tests import model_factories as mf
 from tests.certification.conftest import PDF, claims_for, submitted_assessment
 from tests.certification.national_setup import (
@@ -282,6 +286,18 @@ def test_a_leading_application_goes_through_site_visit_cultivation_and_acceptanc
     with time_machine.travel(half_way, tick=True):
         early = post(miit, url(pk, "start_acceptance"))
         assert early.status_code == 409 and early.json()["code"] == "not_ready"
+    # The milestones' deadlines: the reported one is closed; the other is reminded a week
+    # before its day and, unreported on the day, notified as overdue; each once.
+    rows = Deadline.objects.filter(kind="milestone", milestone__cultivation__application_id=pk)
+    assert rows.get(milestone__order=1).next_on is None
+    second = rows.get(milestone__order=2)
+    for days, done in ((292, {}), (294, {"remind": 1}), (300, {"lapse": 1}), (301, {})):
+        with time_machine.travel(visit_day + timedelta(days=days), tick=True):
+            assert dict(services.deadlines_sweep("milestone")) == done
+            outbox.outbox_dispatch()
+    notices = Notification.objects.filter(key__startswith=f"deadline:{second.pk}:")
+    assert notices.filter(recipient__role="enterprise_user").count() == 2
+    assert notices.filter(recipient__role="miit_reviewer").count() >= 1  # the overdue one
     period_over = visit_day + timedelta(days=370)
     with time_machine.travel(period_over, tick=True):
         refused = post(miit, url(pk, "start_acceptance"))
