@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -96,7 +96,79 @@ def user_create(
     return user
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One message for ``notifications_send``: its recipients, its idempotency ``key``, its
+    ``kind`` (``NotificationKind``), the (subject, body) ``message`` makes in the language it
+    is called in, and ``link``, the page of what it is about."""
+
+    recipients: Sequence[User]
+    key: str
+    kind: str
+    message: Callable[[], tuple[str, str]]
+    link: str = ""
+
+
 @transaction.atomic
+def notifications_send(notices: Sequence[Notice]) -> int:
+    """Put each notice in each of its recipients' inboxes once per key, in the recipient's
+    language, and email those with an address who have not turned its kind off: each email is
+    an outbox row written with the notification, delivered after commit (core.outbox;
+    ``notification_email``). A fixed number of statements however many notices.
+
+    Returns how many notifications were new. Sending a key again sends nothing."""
+    from core.outbox import outbox_add_many
+
+    keys = {notice.key for notice in notices}
+    users = {user.pk: user for notice in notices for user in notice.recipients}
+    if not users:
+        return 0
+    already = set(
+        Notification.objects.filter(key__in=keys, recipient_id__in=list(users)).values_list(
+            "recipient_id", "key"
+        )
+    )
+    fresh: list[Notification] = []
+    texts: dict[tuple[int, str], tuple[str, str]] = {}
+    for index, notice in enumerate(notices):
+        for user in notice.recipients:
+            if (user.pk, notice.key) in already:
+                continue
+            already.add((user.pk, notice.key))
+            language = user_language(user)
+            if (index, language) not in texts:
+                with translation.override(language):
+                    texts[(index, language)] = notice.message()
+            subject, body = texts[(index, language)]
+            fresh.append(
+                Notification(
+                    recipient=user,
+                    key=notice.key,
+                    kind=notice.kind,
+                    subject=subject[:200],
+                    body=body,
+                    link=notice.link,
+                )
+            )
+    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+    mailed = {
+        (note.recipient_id, note.key)
+        for note in fresh
+        if users[note.recipient_id].email and note.kind not in users[note.recipient_id].email_muted
+    }
+    if mailed:
+        rows = Notification.objects.filter(
+            key__in={key for _pk, key in mailed},
+            recipient_id__in={pk for pk, _key in mailed},
+            emailed_at__isnull=True,
+        ).values_list("pk", "recipient_id", "key")
+        outbox_add_many(
+            "notification_email",
+            [{"notification_id": pk} for pk, user, key in rows if (user, key) in mailed],
+        )
+    return len(fresh)
+
+
 def notification_send(
     *,
     recipients: Iterable[User],
@@ -106,36 +178,8 @@ def notification_send(
     body: str,
     link: str = "",
 ) -> int:
-    """Put a message of ``kind`` (``NotificationKind``) in each recipient's inbox once per key
-    (``link``: the page of what it is about), and email those with an address who have not
-    turned that kind off: each email is an outbox row written with the notification, delivered
-    after commit (core.outbox; ``notification_email``).
-
-    Returns how many notifications were new. Running it again with the same key sends nothing.
-    """
-    from core.outbox import outbox_add_many
-
-    recipients = list(recipients)
-    already = set(
-        Notification.objects.filter(recipient__in=recipients, key=key).values_list(
-            "recipient_id", flat=True
-        )
-    )
-    fresh = [user for user in recipients if user.pk not in already]
-    Notification.objects.bulk_create(
-        [
-            Notification(recipient=user, key=key, kind=kind, subject=subject, body=body, link=link)
-            for user in fresh
-        ],
-        ignore_conflicts=True,
-    )
-    mailed = Notification.objects.filter(
-        key=key,
-        recipient__in=[user for user in fresh if user.email and kind not in user.email_muted],
-        emailed_at__isnull=True,
-    ).values_list("pk", flat=True)
-    outbox_add_many("notification_email", [{"notification_id": pk} for pk in mailed])
-    return len(fresh)
+    """One message of ``kind``, the same text for every recipient (``notifications_send``)."""
+    return notifications_send([Notice(list(recipients), key, kind, lambda: (subject, body), link)])
 
 
 def notification_email(*, notification_id: int) -> bool:
@@ -447,19 +491,8 @@ def notification_send_each(
     message: Callable[[], tuple[str, str]],
     link: str = "",
 ) -> int:
-    """notification_send with the (subject, body) that ``message`` makes in each recipient's
-    language."""
-    by_language: dict[str, list[User]] = defaultdict(list)
-    for user in recipients:
-        by_language[user_language(user)].append(user)
-    sent = 0
-    for language, users in sorted(by_language.items()):
-        with translation.override(language):
-            subject, body = message()
-        sent += notification_send(
-            recipients=users, key=key, kind=kind, subject=subject, body=body, link=link
-        )
-    return sent
+    """One message of ``kind`` in each recipient's language (``notifications_send``)."""
+    return notifications_send([Notice(list(recipients), key, kind, message, link)])
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.bulk import insert_rows
 from core.dispatch import BROKER_ERRORS, _send
 from core.models import OutboxMessage
 
@@ -34,9 +35,17 @@ HANDLERS: dict[str, str] = {
     "application_event": "certification.services.notifications.application_notify",
     "assessment_submitted": "certification.services.deadlines.assessment_submitted",
     "deadline_notice": "certification.services.deadlines.deadline_notice",
+    "prerequisite_recheck": "certification.services.reviews.applications_recheck_prerequisite",
     "enterprise_registered": "factories.services.enterprise_registered_notify",
     "notification_email": "accounts.services.notification_email",
     "webhook_event": "webhooks.services.webhook_event_fanout",
+}
+# kind -> a handler of many rows at once (called with the payloads of a batch's rows of the
+# kind), where one exists: fewer queries than the handler per row. Should it fail, the rows
+# are handled one by one, so one bad row fails alone.
+BATCH_HANDLERS: dict[str, str] = {
+    "webhook_event": "webhooks.services.webhook_events_fanout",
+    "deadline_notice": "certification.services.deadlines.deadline_notices",
 }
 BATCH = 200
 RETRY_BASE_SECONDS = 30
@@ -44,23 +53,28 @@ RETRY_MAX_SECONDS = 3600
 DISPATCH_TASK = "core.dispatch_outbox"
 
 
-def outbox_add(kind: str, **payload: Any) -> OutboxMessage:
+def outbox_add(kind: str, **payload: Any) -> None:
     """Write one side effect in the caller's transaction; the dispatcher is asked to run once
     it commits."""
-    return outbox_add_many(kind, [payload])[0]
+    outbox_add_many(kind, [payload])
 
 
-def outbox_add_many(kind: str, payloads: list[dict[str, Any]]) -> list[OutboxMessage]:
-    """Many side effects of one kind, in one statement."""
+def outbox_add_many(kind: str, payloads: list[dict[str, Any]]) -> int:
+    """Many side effects of one kind, in one statement (a COPY on PostgreSQL). Returns how
+    many."""
     if kind not in HANDLERS:
         raise ValueError(f"no outbox handler for {kind!r}")
+    if not payloads:
+        return 0
     now = timezone.now()
-    rows = OutboxMessage.objects.bulk_create(
-        OutboxMessage(kind=kind, payload=payload, available_at=now) for payload in payloads
+    insert_rows(
+        OutboxMessage,
+        ("kind", "payload", "available_at"),
+        ((kind, p, now) for p in payloads),
+        returning=False,
     )
-    if rows:
-        transaction.on_commit(_kick)
-    return rows
+    transaction.on_commit(_kick)
+    return len(payloads)
 
 
 def _kick() -> None:
@@ -104,7 +118,23 @@ def _dispatch_batch(batch: int) -> tuple[int, int]:
         .order_by("available_at", "pk")[:batch]
     )
     delivered_ids: list[int] = []
+    by_kind: dict[str, list[OutboxMessage]] = {}
     for row in rows:
+        by_kind.setdefault(row.kind, []).append(row)
+    for kind, handled in by_kind.items():
+        if kind not in BATCH_HANDLERS or len(handled) < 2:
+            continue
+        try:
+            with transaction.atomic():
+                import_string(BATCH_HANDLERS[kind])([row.payload for row in handled])
+        except Exception:
+            logger.warning("outbox: the batch of %s %s rows failed; one by one", len(handled), kind)
+        else:
+            delivered_ids.extend(row.pk for row in handled)
+    done = set(delivered_ids)
+    for row in rows:
+        if row.pk in done:
+            continue
         try:
             with transaction.atomic():
                 _handler(row.kind)(**row.payload)

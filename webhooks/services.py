@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -354,16 +354,77 @@ def webhook_event_fanout(
     return 0
 
 
-def _audit_event_fanout(audit_event_id: int) -> int:
-    found = (
-        AuditEvent.objects.select_related(
-            "application__factory__enterprise", "certificate__factory__enterprise"
-        )
-        .filter(pk=audit_event_id)
-        .first()
+def webhook_events_fanout(payloads: Sequence[dict[str, Any]]) -> int:
+    """The batch form of ``webhook_event_fanout`` (the outbox's, for a batch of rows): the
+    audit events are read in one query and matched against the active subscriptions read once
+    (a deployment has a few of them, and most events concern none)."""
+    audit_ids = [p["audit_event_id"] for p in payloads if p.get("audit_event_id") is not None]
+    made = sum(
+        webhook_event_fanout(**payload)
+        for payload in payloads
+        if payload.get("audit_event_id") is None
     )
+    if not audit_ids:
+        return made
+    active = [
+        subscription
+        for subscription in WebhookSubscription.objects.filter(is_active=True)
+        .select_related("owner__authority", "authority")
+        .order_by("pk")
+        if subscription.owner.is_active
+    ]
+    if not active:
+        return made
+    specs: list[DeliverySpec] = []
+
+    def collect(key: str, event_type: str, rows: list[Any]) -> int:
+        specs.append((key, event_type, rows))
+        return 0
+
+    for found in _audit_events().filter(pk__in=audit_ids).order_by("pk"):
+        _audit_event_fanout_to(
+            found,
+            lambda event_type, at: [
+                s for s in active if s.created_at <= at and event_type in s.event_types
+            ],
+            add=collect,
+        )
+    return made + _deliveries_add_many(specs)
+
+
+def _audit_events() -> Any:
+    return AuditEvent.objects.select_related(
+        "application__factory__enterprise", "certificate__factory__enterprise"
+    )
+
+
+def _audit_event_fanout(audit_event_id: int) -> int:
+    found = _audit_events().filter(pk=audit_event_id).first()
     if found is None:
         return 0
+
+    def candidates(event_type: str, at: datetime) -> list[WebhookSubscription]:
+        located = found.certificate or found.application
+        return _candidates(
+            event_type,
+            selectors.covering_scopes(
+                province_ids={located.province_id},
+                city_ids={located.city_id},
+                enterprise_ids={located.factory.enterprise_id},
+            ),
+            at=at,
+        )
+
+    return _audit_event_fanout_to(found, candidates)
+
+
+def _audit_event_fanout_to(
+    found: AuditEvent,
+    candidates_of: Callable[[str, datetime], list[WebhookSubscription]],
+    *,
+    add: Callable[[str, str, list[Any]], int] | None = None,
+) -> int:
+    """The deliveries of one audit event, made by ``add`` (default: at once)."""
     if found.certificate is not None and found.event_type in CERTIFICATE_EVENTS:
         located: Any = found.certificate
         event_type = CERTIFICATE_EVENTS[EventType(found.event_type)]
@@ -373,15 +434,7 @@ def _audit_event_fanout(audit_event_id: int) -> int:
     else:
         return 0
     factory = located.factory
-    candidates = _candidates(
-        event_type,
-        selectors.covering_scopes(
-            province_ids={located.province_id},
-            city_ids={located.city_id},
-            enterprise_ids={factory.enterprise_id},
-        ),
-        at=found.at,
-    )
+    candidates = candidates_of(event_type, found.at)
     chosen = []
     for subscription in candidates:
         if not selectors.scope_covers(
@@ -406,7 +459,7 @@ def _audit_event_fanout(audit_event_id: int) -> int:
     else:
         data = _certificate_data(found, located)
     payload = _envelope(event_type, found.at, data)
-    return _deliveries_add(
+    return (add or _deliveries_add)(
         f"audit-event:{found.pk}", event_type, [(subscription, payload) for subscription in chosen]
     )
 
@@ -525,13 +578,25 @@ def _publicity_fanout(publicity_id: int, event_type: str) -> int:
     return _deliveries_add(f"publicity:{publicity.pk}:{event_type}", event_type, chosen)
 
 
+DeliverySpec = tuple[str, str, list[tuple[WebhookSubscription, dict[str, Any]]]]
+
+
 def _deliveries_add(
     key: str, event_type: str, rows: list[tuple[WebhookSubscription, dict[str, Any]]]
 ) -> int:
+    return _deliveries_add_many([(key, event_type, rows)])
+
+
+def _deliveries_add_many(specs: Sequence[DeliverySpec]) -> int:
+    """The deliveries of many events (event key, type, and each subscription with its body),
+    in two statements: those that exist already (a rerun) are left as they are."""
+    if not specs:
+        return 0
     existing = set(
         WebhookDelivery.objects.filter(
-            event_key=key, subscription_id__in=[subscription.pk for subscription, _p in rows]
-        ).values_list("subscription_id", flat=True)
+            event_key__in={key for key, _type, _rows in specs},
+            subscription_id__in={s.pk for _key, _type, rows in specs for s, _p in rows},
+        ).values_list("subscription_id", "event_key")
     )
     now = timezone.now()
     fresh = [
@@ -543,8 +608,9 @@ def _deliveries_add(
             next_attempt_at=now,
             retry_until=now + _retry_window(),
         )
+        for key, event_type, rows in specs
         for subscription, payload in rows
-        if subscription.pk not in existing
+        if (subscription.pk, key) not in existing
     ]
     if fresh:
         WebhookDelivery.objects.bulk_create(fresh, ignore_conflicts=True)

@@ -18,12 +18,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import NotificationKind, Role, User
-from accounts.services import notification_send_each
+from accounts.services import Notice, notification_send_each, notifications_send
 from assessments.models import Assessment
 from certification import deadlines as plans
 from certification.deadlines import Act
@@ -48,7 +49,7 @@ from certification.selectors import tier_condition_for, tier_edition_current
 from certification.workflow.definitions import CertificateAction
 from certification.workflow.engine import certificate_transition, webhook_events_add
 from certification.workflow.events import EventType
-from core.bulk import insert_rows
+from core.bulk import insert_rows, update_rows
 from core.outbox import outbox_add, outbox_add_many
 
 logger = logging.getLogger(__name__)
@@ -274,11 +275,20 @@ def _due(kind: str, today: date, size: int) -> list[Deadline]:
 
 def _moved_on(rows: list[Deadline]) -> None:
     now = timezone.now()
-    for row in rows:
-        row.updated_at = now
-        if row.next_on is None and row.done_at is None:
-            row.done_at = now
-    Deadline.objects.bulk_update(rows, ["step", "next_on", "done_at", "updated_at"])
+    update_rows(
+        Deadline,
+        ("step", "next_on", "done_at", "updated_at"),
+        (
+            (
+                row.pk,
+                row.step,
+                row.next_on,
+                row.done_at or (now if row.next_on is None else None),
+                now,
+            )
+            for row in rows
+        ),
+    )
 
 
 def _certificates_move(
@@ -294,13 +304,11 @@ def _certificates_move(
     if not certificates:
         return []
     now = timezone.now()
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for certificate in certificates:
-        by_reason[reasons[certificate.pk]].append(certificate.pk)
-    for reason, ids in by_reason.items():
-        Certificate.objects.filter(pk__in=ids).update(
-            status=status, status_reason=reason, status_changed_at=now, suspended_for=suspended_for
-        )
+    update_rows(
+        Certificate,
+        ("status", "status_reason", "status_changed_at", "suspended_for"),
+        ((c.pk, status, reasons[c.pk], now, suspended_for) for c in certificates),
+    )
     event_types: dict[str, EventType] = {
         CertificateAction.SUSPEND: EventType.CERTIFICATE_SUSPENDED,
         CertificateAction.REVOKE: EventType.CERTIFICATE_REVOKED,
@@ -321,11 +329,9 @@ def _certificates_move(
 
 def _recheck_dependants(certificates: list[Certificate]) -> None:
     """Applications under review that rely on a certificate that was just suspended or revoked
-    are checked again (only the factories that have such applications: few)."""
-    from certification.services.reviews import (
-        PREREQUISITE_RECHECKED_STATES,
-        applications_recheck_prerequisite,
-    )
+    are checked again, as when an authority suspends one: through the outbox, one row per
+    factory and tier that has such applications (few), so the sweep stays a few statements."""
+    from certification.services.reviews import PREREQUISITE_RECHECKED_STATES
 
     reviewed = set(
         Application.objects.filter(
@@ -333,9 +339,14 @@ def _recheck_dependants(certificates: list[Certificate]) -> None:
             status__in=PREREQUISITE_RECHECKED_STATES,
         ).values_list("factory_id", flat=True)
     )
-    for factory_id, tier in sorted({(c.factory_id, c.tier) for c in certificates}):
-        if factory_id in reviewed:
-            applications_recheck_prerequisite(factory_id=factory_id, tier=tier)
+    outbox_add_many(
+        "prerequisite_recheck",
+        [
+            {"factory_id": factory_id, "tier": tier}
+            for factory_id, tier in sorted({(c.factory_id, c.tier) for c in certificates})
+            if factory_id in reviewed
+        ],
+    )
 
 
 @transaction.atomic
@@ -485,39 +496,90 @@ def _members_of(enterprise_id: int) -> list[User]:
     return list(User.objects.filter(is_active=True, memberships__enterprise_id=enterprise_id))
 
 
-def deadline_notice(
+def deadline_notice(**payload: Any) -> int:
+    """Tell the people concerned what a sweep did (the outbox's handler for one row)."""
+    return deadline_notices([payload])
+
+
+def deadline_notices(payloads: Sequence[dict[str, Any]]) -> int:
+    """The notices of many sweep acts (the outbox's batch handler), in a fixed number of
+    queries: once per deadline step or certificate change, each in its recipients' language
+    (``accounts.services.notifications_send``). Returns how many people were told."""
+    told = sum(
+        _certificate_notice(p["certificate_id"], p["act"])
+        for p in payloads
+        if p.get("certificate_id") is not None
+    )
+    wanted = [p for p in payloads if p.get("deadline_id") is not None]
+    rows = Deadline.objects.select_related(
+        "factory__enterprise", "publicity", "milestone__cultivation__application__factory"
+    ).in_bulk([p["deadline_id"] for p in wanted])
+    enterprises: set[int] = set()
+    lapsed: set[int] = set()
+    for payload in wanted:
+        row = rows.get(payload["deadline_id"])
+        if row is not None and row.factory is not None:
+            enterprises.add(row.factory.enterprise_id)
+            if payload["act"] == Act.LAPSE:
+                lapsed.add(row.factory.pk)
+        elif row is not None and row.milestone is not None:
+            enterprises.add(row.milestone.cultivation.application.factory.enterprise_id)
+    members: dict[int, list[User]] = defaultdict(list)
+    for member in User.objects.filter(
+        is_active=True, memberships__enterprise_id__in=enterprises
+    ).annotate(member_of=F("memberships__enterprise_id")):
+        members[member.member_of].append(member)
+    suspended_by: dict[int, set[int]] = defaultdict(set)
+    for factory_id, authority_id in Certificate.objects.filter(
+        factory_id__in=lapsed, status=Certificate.Status.SUSPENDED
+    ).values_list("factory_id", "authority_id"):
+        suspended_by[factory_id].add(authority_id)
+    publicity_authorities = {r.publicity.authority_id for r in rows.values() if r.publicity}
+    officials: dict[int, list[User]] = defaultdict(list)
+    for user in _officials_of(set().union(publicity_authorities, *suspended_by.values())):
+        officials[user.authority_id or 0].append(user)
+    ministry = _ministry_reviewers() if any(r.milestone for r in rows.values()) else []
+    notices = []
+    for payload in wanted:
+        row = rows.get(payload["deadline_id"])
+        if row is None:
+            continue
+        notice = _deadline_notice_for(
+            row,
+            act=payload["act"],
+            key=f"deadline:{row.pk}:{row.due_on.isoformat()}:{payload.get('step', 0)}",
+            members=members,
+            officials=officials,
+            suspended_by=suspended_by,
+            ministry=ministry,
+        )
+        if notice is not None:
+            notices.append(notice)
+    return told + notifications_send(notices)
+
+
+def _ministry_reviewers() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, role=Role.MIIT_REVIEWER, authority__level="national")
+    )
+
+
+def _deadline_notice_for(
+    row: Deadline,
     *,
     act: str,
-    deadline_id: int | None = None,
-    step: int = 0,
-    certificate_id: int | None = None,
-) -> int:
-    """Tell the people concerned what a sweep did (the outbox's handler), once per deadline
-    step or certificate change, each in their language. Returns how many were told."""
-    if certificate_id is not None:
-        return _certificate_notice(certificate_id, act)
-    if deadline_id is None:
-        return 0
-    row = (
-        Deadline.objects.select_related(
-            "factory__enterprise", "publicity", "milestone__cultivation__application__factory"
-        )
-        .filter(pk=deadline_id)
-        .first()
-    )
-    if row is None:
-        return 0
-    key = f"deadline:{row.pk}:{row.due_on.isoformat()}:{step}"
+    key: str,
+    members: dict[int, list[User]],
+    officials: dict[int, list[User]],
+    suspended_by: dict[int, set[int]],
+    ministry: list[User],
+) -> Notice | None:
     if row.kind == Deadline.Kind.ASSESSMENT_LAPSE and row.factory is not None:
         factory = row.factory
-        recipients = _members_of(factory.enterprise_id)
+        recipients = list(members[factory.enterprise_id])
         if act == Act.LAPSE:
-            authorities = set(
-                Certificate.objects.filter(
-                    factory=factory, status=Certificate.Status.SUSPENDED
-                ).values_list("authority_id", flat=True)
-            )
-            recipients += _officials_of(authorities)
+            for authority_id in sorted(suspended_by[factory.pk]):
+                recipients += officials[authority_id]
 
         def message() -> tuple[str, str]:
             if act == Act.LAPSE:
@@ -531,14 +593,14 @@ def deadline_notice(
                     )
                     % {"factory": factory.name, "day": row.due_on.isoformat()},
                 )
-            left = (row.due_on - timezone.localdate()).days
+            left = max((row.due_on - timezone.localdate()).days, 0)
             return (
                 ngettext(
                     "%(factory)s: self-assessment due in %(days)s day",
                     "%(factory)s: self-assessment due in %(days)s days",
-                    max(left, 0),
+                    left,
                 )
-                % {"factory": factory.name, "days": max(left, 0)},
+                % {"factory": factory.name, "days": left},
                 _(
                     "The self-assessment of %(factory)s is valid until %(day)s. Submit a new "
                     "one before then, or its certificates are suspended."
@@ -546,12 +608,8 @@ def deadline_notice(
                 % {"factory": factory.name, "day": (row.due_on - timedelta(days=1))},
             )
 
-        return notification_send_each(
-            recipients=recipients,
-            key=key,
-            message=message,
-            kind=NotificationKind.DEADLINE,
-            link=reverse("assessment-list"),
+        return Notice(
+            recipients, key, NotificationKind.DEADLINE, message, reverse("assessment-list")
         )
     if row.kind == Deadline.Kind.PUBLICITY_END and row.publicity is not None:
         publicity = row.publicity
@@ -566,23 +624,19 @@ def deadline_notice(
                 % {"title": publicity.title, "day": publicity.ends_on.isoformat()},
             )
 
-        return notification_send_each(
-            recipients=_officials_of([publicity.authority_id]),
-            key=key,
-            message=closed,
-            kind=NotificationKind.DEADLINE,
-            link=reverse("publicity-detail", kwargs={"pk": publicity.pk}),
+        return Notice(
+            officials[publicity.authority_id],
+            key,
+            NotificationKind.DEADLINE,
+            closed,
+            reverse("publicity-detail", kwargs={"pk": publicity.pk}),
         )
     if row.kind == Deadline.Kind.MILESTONE and row.milestone is not None:
         milestone = row.milestone
         application = milestone.cultivation.application
-        recipients = _members_of(application.factory.enterprise_id)
+        recipients = list(members[application.factory.enterprise_id])
         if act == Act.LAPSE:
-            recipients += list(
-                User.objects.filter(
-                    is_active=True, role=Role.MIIT_REVIEWER, authority__level="national"
-                )
-            )
+            recipients += ministry
 
         def due() -> tuple[str, str]:
             subject = (
@@ -590,19 +644,19 @@ def deadline_notice(
                 if act == Act.LAPSE
                 else _("Milestone report due soon: %(title)s")
             ) % {"title": milestone.title}
-            return subject[:200], _("%(factory)s reports on this milestone by %(day)s.") % {
+            return subject, _("%(factory)s reports on this milestone by %(day)s.") % {
                 "factory": application.factory.name,
                 "day": milestone.due_on.isoformat(),
             }
 
-        return notification_send_each(
-            recipients=recipients,
-            key=key,
-            message=due,
-            kind=NotificationKind.DEADLINE,
-            link=reverse("application-detail", kwargs={"pk": application.pk}),
+        return Notice(
+            recipients,
+            key,
+            NotificationKind.DEADLINE,
+            due,
+            reverse("application-detail", kwargs={"pk": application.pk}),
         )
-    return 0
+    return None
 
 
 def _certificate_notice(certificate_id: int, act: str) -> int:

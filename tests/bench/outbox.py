@@ -53,7 +53,21 @@ class Rollback(Exception):
 
 
 def _setup() -> None:
-    """The rows a lapse sweep of ROWS / 2 certificates writes, and one subscriber."""
+    """The rows a lapse sweep of ROWS / 2 certificates writes, and one subscriber (made
+    first: a subscription gets the events that happen after it)."""
+    owner = User.objects.create(
+        username=f"bench-hook-{time.monotonic_ns()}",
+        role=Role.MIIT_REVIEWER,
+        authority=Authority.objects.filter(level="national", kind="industry_it").first(),
+    )
+    WebhookSubscription.objects.create(
+        owner=owner,
+        name="bench",
+        url="https://receiver.example.org/hooks",
+        secret="whsec_" + "A" * 43 + "=",
+        event_types=["certificate.suspended"],
+        authority=owner.authority,
+    )
     certificates = list(
         Certificate.objects.filter(status=Certificate.Status.ACTIVE)
         .order_by("pk")
@@ -84,19 +98,6 @@ def _setup() -> None:
         if f in deadlines
     ]
     OutboxMessage.objects.bulk_create(rows, batch_size=2000)
-    owner = User.objects.create(
-        username=f"bench-hook-{time.monotonic_ns()}",
-        role=Role.MIIT_REVIEWER,
-        authority=Authority.objects.filter(level="national", kind="industry_it").first(),
-    )
-    WebhookSubscription.objects.create(
-        owner=owner,
-        name="bench",
-        url="https://receiver.example.org/hooks",
-        secret="whsec_" + "A" * 43 + "=",
-        event_types=["certificate.suspended"],
-        authority=owner.authority,
-    )
 
 
 def _raw() -> int:
@@ -105,7 +106,7 @@ def _raw() -> int:
         while True:
             cursor.execute(
                 "SELECT id FROM core_outboxmessage WHERE delivered_at IS NULL AND "
-                "available_at <= now() ORDER BY available_at, id LIMIT 200 "
+                "available_at <= clock_timestamp() ORDER BY available_at, id LIMIT 200 "
                 "FOR UPDATE SKIP LOCKED"
             )
             ids = [row[0] for row in cursor.fetchall()]
