@@ -104,6 +104,23 @@ def default_lapse_reminder_days() -> list[int]:
     return [30, 7, 1]
 
 
+def default_review_step_working_days() -> dict[str, int]:
+    """How many working days each step of the officials' review may take (edition data)."""
+    return {
+        "city_review": 10,
+        "provincial_review": 10,
+        "expert_review": 15,
+        "joint_review": 10,
+        "provincial_decision": 10,
+        "ranking": 10,
+        "miit_review": 15,
+        "national_expert_review": 20,
+        "national_joint_review": 15,
+        "miit_decision": 15,
+        "acceptance": 20,
+    }
+
+
 class TierConditionsEdition(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -132,6 +149,14 @@ class TierConditionsEdition(models.Model):
         _("reminders before an assessment lapses (days)"),
         default=default_lapse_reminder_days,
         help_text=_("Days before a certified factory's self-assessment lapses, e.g. [30, 7, 1]."),
+    )
+    review_step_working_days = models.JSONField(
+        _("working days per review step"),
+        default=default_review_step_working_days,
+        help_text=_(
+            'For each review step, e.g. {"city_review": 10}: the working days its reviewers '
+            "have before they are told it is overdue."
+        ),
     )
     suspension_grace_days = models.PositiveSmallIntegerField(
         _("grace period of a lapse suspension (days)"),
@@ -1409,6 +1434,7 @@ DEADLINE_SUBJECTS = {
     "suspension_grace": "certificate",
     "publicity_end": "publicity",
     "milestone": "milestone",
+    "review_step": "application",
 }
 
 
@@ -1436,6 +1462,7 @@ class Deadline(models.Model):
         SUSPENSION_GRACE = "suspension_grace", _("Grace period of a suspension ends")
         PUBLICITY_END = "publicity_end", _("Publicity and objection window end")
         MILESTONE = "milestone", _("Cultivation milestone due")
+        REVIEW_STEP = "review_step", _("Review step due")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     factory = models.ForeignKey(
@@ -1470,6 +1497,18 @@ class Deadline(models.Model):
         related_name="deadlines",
         verbose_name=_("milestone"),
     )
+    application = models.ForeignKey(
+        Application,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("application"),
+    )
+    # A review step's row: the step and when the application entered it (a row whose step is
+    # no longer the application's is stale and ends without a notice).
+    stage = models.CharField(_("step"), max_length=30, blank=True)
+    stage_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
     due_on = models.DateField(_("due on"))
     next_on = models.DateField(_("next action on"), null=True, blank=True)
     step = models.PositiveSmallIntegerField(_("steps done"), default=0)
@@ -1500,6 +1539,11 @@ class Deadline(models.Model):
                 fields=["kind", "milestone"],
                 condition=models.Q(milestone__isnull=False),
                 name="deadline_one_per_milestone",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "application"],
+                condition=models.Q(application__isnull=False),
+                name="deadline_one_per_application",
             ),
             models.CheckConstraint(
                 condition=_deadline_subjects(),

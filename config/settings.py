@@ -276,7 +276,13 @@ CELERY_BEAT_SCHEDULE: dict = {
             "schedule": env.int("DEADLINE_SWEEP_SECONDS", default=3600),
             "args": [kind],
         }
-        for kind in ("assessment_lapse", "suspension_grace", "publicity_end", "milestone")
+        for kind in (
+            "assessment_lapse",
+            "suspension_grace",
+            "publicity_end",
+            "milestone",
+            "review_step",
+        )
     },
 }
 # The deadline sweeps lock and act on this many due rows per transaction.

@@ -24,7 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Exists, F, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -42,15 +42,21 @@ from certification.models import (
     Certificate,
     CultivationMilestone,
     Deadline,
+    ExpertAssignment,
     Publicity,
     Suspension,
+    TierConditionsEdition,
 )
-from certification.selectors import tier_condition_for, tier_edition_current
-from certification.workflow.definitions import CertificateAction
+from certification.selectors import tier_condition_for, tier_edition_current, tier_edition_get
+from certification.workflow.definitions import CertificateAction, workflow_get
 from certification.workflow.engine import certificate_transition, webhook_events_add
 from certification.workflow.events import EventType
+from certification.workflow.policies import POLICY_ROLES, Policy, policy_check, step_reviewers
+from certification.workflow.states import STATES
 from core.bulk import insert_rows, update_rows
 from core.outbox import outbox_add, outbox_add_many
+from workdays.calendar import CalendarYearMissing, add_working_days
+from workdays.selectors import working_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -471,11 +477,98 @@ def _milestone_batch(today: date, size: int) -> tuple[Counter[str], int]:
     return done, len(rows)
 
 
+def _review_steps_refresh(size: int) -> int:
+    """The review-step rows of applications that entered a timed step since the last run (at
+    most ``size``): due the edition's number of working days after the step began. Those whose
+    period reaches into a year without a published calendar wait for it (the admin is warned
+    from November); nothing is guessed."""
+    timed = {
+        state
+        for edition in TierConditionsEdition.objects.filter(
+            status=TierConditionsEdition.Status.PUBLISHED
+        )
+        for state in edition.review_step_working_days
+    }
+    current = Deadline.objects.filter(
+        kind=Deadline.Kind.REVIEW_STEP,
+        application=OuterRef("pk"),
+        stage=OuterRef("status"),
+        stage_started_at=OuterRef("state_changed_at"),
+    )
+    entered = list(
+        Application.objects.filter(status__in=timed, state_changed_at__isnull=False)
+        .exclude(Exists(current))
+        .only("pk", "status", "state_changed_at", "tier_edition_id")
+        .order_by("pk")[:size]
+    )
+    if not entered:
+        return 0
+    calendar = working_calendar()
+    due: dict[int, tuple[Application, date]] = {}
+    for application in entered:
+        days = tier_edition_get(application.tier_edition_id).review_step_working_days
+        if application.status not in days or application.state_changed_at is None:
+            continue
+        started = timezone.localdate(application.state_changed_at)
+        try:
+            due[application.pk] = (
+                application,
+                add_working_days(started, int(days[application.status]), calendar),
+            )
+        except CalendarYearMissing:
+            logger.warning("review step of application %s: calendar year missing", application.pk)
+    rows = {
+        row.application_id: row
+        for row in Deadline.objects.select_for_update().filter(
+            kind=Deadline.Kind.REVIEW_STEP, application_id__in=list(due)
+        )
+    }
+    now = timezone.now()
+    moved: list[Deadline] = []
+    created: list[Deadline] = []
+    for pk, (application, day) in due.items():
+        row = rows.get(pk) or Deadline(kind=Deadline.Kind.REVIEW_STEP, application_id=pk)
+        row.stage, row.stage_started_at = application.status, application.state_changed_at
+        row.due_on = row.next_on = day
+        row.step, row.done_at, row.updated_at = 0, None, now
+        (moved if row.pk else created).append(row)
+    Deadline.objects.bulk_update(
+        moved, ["stage", "stage_started_at", "due_on", "next_on", "step", "done_at", "updated_at"]
+    )
+    Deadline.objects.bulk_create(created, ignore_conflicts=True)
+    return len(entered)
+
+
+@transaction.atomic
+def _review_batch(today: date, size: int) -> tuple[Counter[str], int]:
+    """Review steps: rows for the steps entered since the last run, then an overdue notice to
+    the step's reviewers for each application still at a step whose day has come."""
+    refreshed = _review_steps_refresh(size)
+    rows = _due(Deadline.Kind.REVIEW_STEP, today, size)
+    done: Counter[str] = Counter()
+    still = {
+        (pk, status, changed)
+        for pk, status, changed in Application.objects.filter(
+            pk__in=[row.application_id for row in rows]
+        ).values_list("pk", "status", "state_changed_at")
+    }
+    notices = []
+    for row in rows:
+        if (row.application_id, row.stage, row.stage_started_at) in still:
+            notices.append({"deadline_id": row.pk, "step": 1, "act": "overdue"})
+            done["overdue"] += 1
+        row.step, row.next_on = 1, None
+    outbox_add_many("deadline_notice", notices)
+    _moved_on(rows)
+    return done, max(len(rows), refreshed)
+
+
 SWEEPS: dict[str, Callable[[date, int], tuple[Counter[str], int]]] = {
     Deadline.Kind.ASSESSMENT_LAPSE: _lapse_batch,
     Deadline.Kind.SUSPENSION_GRACE: _grace_batch,
     Deadline.Kind.PUBLICITY_END: _publicity_batch,
     Deadline.Kind.MILESTONE: _milestone_batch,
+    Deadline.Kind.REVIEW_STEP: _review_batch,
 }
 
 
@@ -512,7 +605,10 @@ def deadline_notices(payloads: Sequence[dict[str, Any]]) -> int:
     )
     wanted = [p for p in payloads if p.get("deadline_id") is not None]
     rows = Deadline.objects.select_related(
-        "factory__enterprise", "publicity", "milestone__cultivation__application__factory"
+        "factory__enterprise",
+        "publicity",
+        "milestone__cultivation__application__factory",
+        "application__factory__enterprise",
     ).in_bulk([p["deadline_id"] for p in wanted])
     enterprises: set[int] = set()
     lapsed: set[int] = set()
@@ -656,7 +752,72 @@ def _deadline_notice_for(
             due,
             reverse("application-detail", kwargs={"pk": application.pk}),
         )
+    if row.kind == Deadline.Kind.REVIEW_STEP and row.application is not None:
+        application = row.application
+        stage = STATES[row.stage].staff_label if row.stage in STATES else row.stage
+
+        def overdue() -> tuple[str, str]:
+            return (
+                _("Overdue: %(step)s of %(factory)s")
+                % {"step": stage, "factory": application.factory.name},
+                _(
+                    "The %(tier)s application of %(factory)s has waited at the step "
+                    "“%(step)s” since %(since)s; the step was due on %(due)s."
+                )
+                % {
+                    "tier": application.get_tier_display(),
+                    "factory": application.factory.name,
+                    "step": stage,
+                    "since": timezone.localdate(row.stage_started_at).isoformat()
+                    if row.stage_started_at
+                    else "",
+                    "due": row.due_on.isoformat(),
+                },
+            )
+
+        return Notice(
+            _step_reviewers(application),
+            key,
+            NotificationKind.DEADLINE,
+            overdue,
+            reverse("application-detail", kwargs={"pk": application.pk}),
+        )
     return None
+
+
+def _step_reviewers(application: Application) -> list[User]:
+    """The people who may act on the application's current step (the policies of its
+    transitions from this state, as the engine checks them)."""
+    policies = set()
+    for transition in workflow_get(application.workflow).values():
+        if application.status not in transition.sources:
+            continue
+        if transition.policy in (Policy.SYSTEM, Policy.APPLICANT):
+            continue
+        policy = (
+            step_reviewers(application.workflow).get(application.status)
+            if transition.policy is Policy.STEP_REVIEWER
+            else transition.policy
+        )
+        if policy is not None:
+            policies.add(policy)
+    if not policies:
+        return []
+    roles = set().union(*(POLICY_ROLES[policy] for policy in policies))
+    experts = ExpertAssignment.objects.filter(application=application).values("expert__user_id")
+    nearby = (
+        Q(authority__province_id=application.province_id)
+        | Q(authority__level="national")
+        | Q(pk__in=experts)
+    )
+    candidates = User.objects.filter(nearby, is_active=True, role__in=roles).select_related(
+        "authority"
+    )
+    return [
+        user
+        for user in candidates
+        if any(policy_check(policy, user, application) for policy in policies)
+    ]
 
 
 def _certificate_notice(certificate_id: int, act: str) -> int:

@@ -187,6 +187,9 @@ def tier_conditions_copy(
         scenario_catalogue=edition.scenario_catalogue,
         assessment_valid_months=edition.assessment_valid_months,
         publicity_working_days=edition.publicity_working_days,
+        lapse_reminder_days=list(edition.lapse_reminder_days),
+        suspension_grace_days=edition.suspension_grace_days,
+        review_step_working_days=dict(edition.review_step_working_days),
     )
     clash = TierConditionsEdition.objects.filter(edition=new_edition)
     existing = save_unless_exists(copy, clash=clash)

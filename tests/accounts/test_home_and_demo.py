@@ -243,3 +243,10 @@ def test_the_demo_shows_the_annual_reassessment_deadlines(demo):
     assert Notification.objects.filter(
         recipient__username="ent_hangzhou", key__startswith=f"deadline:{hangzhou.pk}:"
     ).exists()
+    overdue = Deadline.objects.get(
+        kind=Deadline.Kind.REVIEW_STEP, application__factory__name="苏州精工吴中装配工厂"
+    )
+    assert overdue.stage == "expert_review" and overdue.step == 1
+    assert Notification.objects.filter(
+        recipient__username="prov_jiangsu", key__startswith=f"deadline:{overdue.pk}:"
+    ).exists()

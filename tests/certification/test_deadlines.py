@@ -270,3 +270,34 @@ def test_the_end_of_a_publicity_tells_the_authority_and_the_webhooks_once():
         recipient=cast.province, key__startswith=f"deadline:{row.pk}:"
     )
     assert told.count() == 1 and told.get().link == f"/publicity/{publicity.pk}/"
+
+
+def test_a_review_step_left_past_its_working_days_is_notified_to_its_reviewers_once():
+    from certification.workflow.definitions import Action
+    from certification.workflow.engine import application_transition
+    from tests.certification.review_setup import advanced_at, make_cast
+    from workdays.calendar import add_working_days
+    from workdays.selectors import working_calendar
+
+    start = date(2026, 9, 28)  # the Monday before the National Day week
+    with _on(start):
+        cast = make_cast()
+        waiting = advanced_at(cast, "city_review")
+        moved_on = advanced_at(cast, "city_review")
+    kind = Deadline.Kind.REVIEW_STEP
+    assert _sweep(kind, start) == {}
+    row = Deadline.objects.get(kind=kind, application=waiting)
+    # Ten working days: the National Day holidays are not counted.
+    due = add_working_days(start, 10, working_calendar())
+    assert row.stage == "city_review" and row.due_on == due > start + timedelta(days=14)
+    with _on(due - timedelta(days=1)):
+        application_transition(application=moved_on, action=Action.FORWARD, actor=cast.city)
+    assert _sweep(kind, due - timedelta(days=1)) == {}
+    moved_row = Deadline.objects.get(kind=kind, application=moved_on)
+    assert moved_row.stage == "provincial_review"  # its next step's own clock
+    assert _sweep(kind, due) == {"overdue": 1}
+    assert _sweep(kind, due + timedelta(days=3)) == {}
+    told = Notification.objects.filter(key__startswith=f"deadline:{row.pk}:")
+    assert list(told.values_list("recipient", flat=True)) == [cast.city.pk]
+    assert told.get().link == f"/applications/{waiting.pk}/"
+    assert not Notification.objects.filter(key__startswith=f"deadline:{moved_row.pk}:").exists()

@@ -555,14 +555,19 @@ class Command(BaseCommand):
 
     @staticmethod
     def _seed_deadlines() -> None:
-        """Demo history of the annual re-assessment: the Hangzhou factory's self-assessment
-        lapses in six days (its 7-day reminder is in the inbox)."""
+        """Demo history of the deadlines: the Hangzhou factory's self-assessment lapses in six
+        days (its 7-day reminder is in the inbox); the Wuzhong application has waited at expert
+        scoring for six weeks (its reviewers are told it is overdue)."""
         factory = Factory.objects.get(name="杭州智造西湖电子工厂")
         Assessment.objects.filter(factory=factory).update(
             valid_until=timezone.localdate() + timedelta(days=6)
         )
         lapse_deadlines_refresh([factory.pk])
         services.deadlines_sweep(Deadline.Kind.ASSESSMENT_LAPSE)
+        Application.objects.filter(
+            factory__name="苏州精工吴中装配工厂", status=Application.Status.EXPERT_REVIEW
+        ).update(state_changed_at=timezone.now() - timedelta(days=42))
+        services.deadlines_sweep(Deadline.Kind.REVIEW_STEP)
 
     def _seed_join_request(self, users: dict[str, User]) -> None:
         """One pending request to join an enterprise, for its administrator (ent_suzhou)."""
