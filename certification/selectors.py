@@ -31,6 +31,7 @@ from accounts.selectors import AnyUser, Decision, scope_for
 from assessments.models import Assessment
 from assessments.services import add_months
 from certification import rules
+from certification.calibration import CalibrationSet, Score, calibrate
 from certification.models import (
     Application,
     AuditEvent,
@@ -54,7 +55,7 @@ from certification.models import (
 from certification.workflow.definitions import WORKFLOWS, states_waiting_for
 from certification.workflow.events import INTERNAL_EVENT_TYPES
 from core import refcache
-from core.errors import NotFound
+from core.errors import NotFound, PermissionDenied
 from core.i18n import english_active
 from core.prepared import PreparedQuery
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership
@@ -1106,3 +1107,46 @@ def score_reconciliation(application: Application) -> list[ReconciliationRow]:
             )
         )
     return rows
+
+
+# --- reviewer calibration ----------------------------------------------------------------------
+
+
+def calibration_visible(user: AnyUser) -> bool:
+    """Provincial industry and IT departments see their experts' calibration; MIIT every one."""
+    if not isinstance(user, User) or not user.is_active or user.authority is None:
+        return False
+    if user.authority.kind != "industry_it":
+        return False
+    return (user.role == Role.PROVINCIAL_OFFICIAL and user.authority.level == "province") or (
+        user.role == Role.MIIT_REVIEWER and user.authority.level == "national"
+    )
+
+
+def expert_calibration_for(user: AnyUser) -> tuple[CalibrationSet, dict[int, Expert]]:
+    """How the experts' scores stand against their panels, over the scored assignments the user
+    oversees (a province: its applications' provincial reviews; MIIT: every review), in two
+    queries whatever their number, with the experts by id."""
+    if not calibration_visible(user):
+        raise PermissionDenied(
+            _("Only provincial departments and MIIT see how their experts' scores compare.")
+        )
+    assert isinstance(user, User) and user.authority is not None
+    scored = ExpertAssignment.objects.filter(
+        status=ExpertAssignment.Status.SCORED, total__isnull=False
+    )
+    if user.authority.level == "province":
+        scored = scored.filter(
+            application__province_id=user.authority.province_id,
+            level=ExpertAssignment.Level.PROVINCE,
+        )
+    result = calibrate(
+        Score(expert_id, (application_id, level), total or Decimal(0))
+        for expert_id, application_id, level, total in scored.values_list(
+            "expert_id", "application_id", "level", "total"
+        ).order_by()
+    )
+    experts = Expert.objects.select_related("user").in_bulk(
+        [row.expert_id for row in result.experts]
+    )
+    return result, experts

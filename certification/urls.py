@@ -50,6 +50,7 @@ urlpatterns = [
     ),
     path("worklist/", reviews.worklist, name="worklist"),
     path("experts/conflicts/", reviews.expert_conflicts, name="expert-conflicts"),
+    path("experts/calibration/", reviews.expert_calibration, name="expert-calibration"),
     path("applications/files/<int:pk>/", drafting.application_file, name="application-file"),
     path("factories/path/", tier.tier_path_index, name="tier-path-index"),
     path("factories/<int:pk>/path/", tier.tier_path, name="tier-path"),

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import MeView, TokenDetail, TokenList
 from assessments.api import AssessmentViewSet, FactoryAssessmentList
 from certification.api.applications import ApplicationViewSet
+from certification.api.calibration import ExpertCalibration
 from certification.api.campaigns import CampaignViewSet
 from certification.api.certificates import CertificateViewSet
 from certification.api.eligibility import FactoryEligibility
@@ -35,6 +36,7 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("experts/calibration/", ExpertCalibration.as_view(), name="expert-calibration-api"),
     path("tokens/", TokenList.as_view(), name="api-token-list"),
     path("tokens/<int:pk>/", TokenDetail.as_view(), name="api-token-detail"),
     path(

@@ -113,3 +113,15 @@ def expert_conflicts(request: HttpRequest) -> HttpResponse:
     conflicts = ExpertConflict.objects.filter(expert=expert).select_related("enterprise")
     context = {"expert": expert, "form": form, "conflicts": conflicts}
     return render(request, "certification/expert_conflicts.html", context, status=status)
+
+
+@login_required
+@require_GET
+def expert_calibration(request: HttpRequest) -> HttpResponse:
+    """Per expert, the mean and spread of their scores against their panels' means: outliers
+    stand out before the department decides."""
+    result, experts = selectors.expert_calibration_for(acting_user(request))
+    rows = [(row, experts.get(row.expert_id)) for row in result.experts]
+    return render(
+        request, "certification/expert_calibration.html", {"result": result, "rows": rows}
+    )

@@ -250,3 +250,11 @@ def test_the_demo_shows_the_annual_reassessment_deadlines(demo):
     assert Notification.objects.filter(
         recipient__username="prov_jiangsu", key__startswith=f"deadline:{overdue.pk}:"
     ).exists()
+
+
+def test_the_demo_has_panels_to_calibrate_the_experts_on(demo):
+    from certification.selectors import expert_calibration_for
+
+    result, experts = expert_calibration_for(User.objects.get(username="prov_jiangsu"))
+    assert len(result.experts) >= 3 and set(experts) == {row.expert_id for row in result.experts}
+    assert all(row.panels >= 1 for row in result.experts)
