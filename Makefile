@@ -72,6 +72,7 @@ bench: install-dev
 	$(TEST_ENV) $(PY) -m tests.bench.http
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.deadlines
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.outbox
+	$(BENCH_DB_ENV) $(PY) -m tests.bench.dashboard
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache

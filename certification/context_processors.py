@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from accounts.models import Role, User
 from certification import selectors
 from certification.workflow.definitions import states_waiting_for
+from dashboard.selectors import dashboard_visible
 
 
 def worklist(request: HttpRequest) -> dict[str, Any]:
@@ -18,6 +19,7 @@ def worklist(request: HttpRequest) -> dict[str, Any]:
         return {}
     facts: dict[str, Any] = {
         "sees_basic_filings": selectors.basic_filings_visible(user),
+        "sees_dashboard": dashboard_visible(user),
         # Provincial departments rank; MIIT reads the lists. (A central SOE group's members
         # find their list from the group's enterprise page: no query on every page here.)
         "sees_recommendations": user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,37 @@ def default_lapse_reminder_days() -> list[int]:
     return [30, 7, 1]
 
 
+def default_national_targets() -> list[dict[str, int]]:
+    """The programme's national targets by year (edition data): the share of enterprises at
+    maturity level 2 or above, in percent, and the number of excellent factories."""
+    return [
+        {"year": 2027, "level2_share": 50, "excellent": 200},
+        {"year": 2030, "level2_share": 60, "excellent": 500},
+    ]
+
+
+def validate_national_targets(value: object) -> None:
+    """A list of ``{"year", "level2_share", "excellent"}`` with whole numbers, a share of at
+    most 100 and each year once."""
+    message = _(
+        'A list of targets such as {"year": 2027, "level2_share": 50, "excellent": 200}: whole '
+        "numbers, a share from 0 to 100, each year once."
+    )
+    if not isinstance(value, list):
+        raise ValidationError(message, code="invalid_targets")
+    years = set()
+    for target in value:
+        if not isinstance(target, dict) or set(target) != {"year", "level2_share", "excellent"}:
+            raise ValidationError(message, code="invalid_targets")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in target.values()):
+            raise ValidationError(message, code="invalid_targets")
+        if not (2000 <= target["year"] <= 2100 and 0 <= target["level2_share"] <= 100):
+            raise ValidationError(message, code="invalid_targets")
+        if target["excellent"] < 0 or target["year"] in years:
+            raise ValidationError(message, code="invalid_targets")
+        years.add(target["year"])
+
+
 def default_review_step_working_days() -> dict[str, int]:
     """How many working days each step of the officials' review may take (edition data)."""
     return {
@@ -162,6 +194,16 @@ class TierConditionsEdition(models.Model):
         _("grace period of a lapse suspension (days)"),
         default=180,
         help_text=_("A certificate suspended this long for a lapsed assessment is revoked."),
+    )
+    national_targets = models.JSONField(
+        _("national targets"),
+        default=default_national_targets,
+        validators=[validate_national_targets],
+        help_text=_(
+            "The programme's targets the dashboards measure against, by year: the share of "
+            "enterprises at maturity level 2 or above (percent) and the number of excellent "
+            "factories."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

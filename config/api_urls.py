@@ -22,6 +22,7 @@ from certification.api.recommendations import (
     RecommendationSubmit,
 )
 from certification.api.registry import RegistryCertificateDetail, registry_list
+from dashboard.api import DashboardView
 from factories.api import EnterpriseViewSet, FactoryViewSet
 from webhooks.api import WebhookViewSet
 
@@ -36,6 +37,7 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    path("dashboard/", DashboardView.as_view(), name="dashboard-api"),
     path("experts/calibration/", ExpertCalibration.as_view(), name="expert-calibration-api"),
     path("tokens/", TokenList.as_view(), name="api-token-list"),
     path("tokens/<int:pk>/", TokenDetail.as_view(), name="api-token-detail"),

@@ -267,6 +267,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "webhooks.deliver_due",
         "schedule": env.int("WEBHOOK_DELIVER_SECONDS", default=30),
     },
+    # What the dashboards sum (dashboard.services), counted ahead of time:
+    # the levels and breakdowns show as of the last run.
+    "refresh-dashboard-counts": {
+        "task": "dashboard.refresh_counts",
+        "schedule": env.int("DASHBOARD_REFRESH_SECONDS", default=3600),
+    },
     # Deadlines (certification.services.deadlines), one sweep per kind. They act on days, and
     # each is safe to run at any time: hourly means a worker that was down at midnight catches
     # up within the hour.

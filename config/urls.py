@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from certification.views.registry import registry_page, verify_page
 from core.health import healthz
-from dashboard.views import home
+from dashboard.views import dashboard, home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -17,6 +17,7 @@ urlpatterns = [
     # The split view serves its start-up script as a file of its own: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("", home, name="home"),
+    path("dashboard/", dashboard, name="dashboard"),
     # The public registry's pages (no sign-in); the QR code printed on a certificate links to
     # verify/ (certification.verification.certificate_verify_path).
     path("registry/", registry_page, name="registry-page"),

@@ -190,6 +190,7 @@ def tier_conditions_copy(
         lapse_reminder_days=list(edition.lapse_reminder_days),
         suspension_grace_days=edition.suspension_grace_days,
         review_step_working_days=dict(edition.review_step_working_days),
+        national_targets=[dict(target) for target in edition.national_targets],
     )
     clash = TierConditionsEdition.objects.filter(edition=new_edition)
     existing = save_unless_exists(copy, clash=clash)

@@ -258,3 +258,16 @@ def test_the_demo_has_panels_to_calibrate_the_experts_on(demo):
     result, experts = expert_calibration_for(User.objects.get(username="prov_jiangsu"))
     assert len(result.experts) >= 3 and set(experts) == {row.expert_id for row in result.experts}
     assert all(row.panels >= 1 for row in result.experts)
+
+
+def test_the_demo_dashboards_have_figures_to_show(demo):
+    from dashboard.selectors import dashboard_for, dashboard_region_for
+
+    national = dashboard_for(dashboard_region_for(User.objects.get(username="miit_reviewer")))
+    assert national.total.enterprises.total > 0 and national.total.enterprises.level2 > 0
+    assert sum(counts["active"] for counts in national.certificates.values()) > 0
+    assert any(step.in_step for step in national.steps)
+    assert any(step.median_step_days is not None for step in national.steps)
+    assert national.campaigns
+    jiangsu = dashboard_for(dashboard_region_for(User.objects.get(username="prov_jiangsu")))
+    assert any(row.enterprises.total for _code, _name, row in jiangsu.regions)
