@@ -128,7 +128,9 @@ def _share(share: Any) -> dict[str, Any]:
 
 def dashboard_data(board: selectors.Dashboard) -> dict[str, Any]:
     return {
-        "region": asdict(board.region),
+        "region": {
+            key: value for key, value in asdict(board.region).items() if key != "province_name"
+        },
         "as_of": board.today,
         "enterprises": _share(board.total.enterprises),
         "above_designated_size": _share(board.total.above_size),

@@ -115,17 +115,18 @@ def bars_svg(
             f'<text class="tick" x="{x}" y="{TITLE_HEIGHT + AXIS_HEIGHT - 6}" '
             f'text-anchor="middle">{_text(_format(round(tick, 1), unit))}</text>'
         )
-    for marker in markers:
+    for index, marker in enumerate(markers):
         x = _number(x_of(marker.value))
+        label_y = _number(bottom + 16 + 14 * (index % 2))  # neighbouring targets alternate
         grid.append(
             f'<line class="target" x1="{x}" x2="{x}" y1="{TITLE_HEIGHT + AXIS_HEIGHT - 2}" '
             f'y2="{_number(bottom + 4)}" stroke="{TARGET_COLOUR}" stroke-width="2" '
             f'stroke-dasharray="4 3" data-value="{marker.value}">'
             f"<title>{_text(marker.label)}</title></line>"
-            f'<text class="target-label" x="{x}" y="{_number(bottom + 16)}" '
+            f'<text class="target-label" x="{x}" y="{label_y}" '
             f'text-anchor="middle" fill="{TARGET_COLOUR}">{_text(marker.label)}</text>'
         )
-    height = bottom + (22 if markers else 6)
+    height = bottom + (22 + 14 * (len(markers) > 1) if markers else 6)
     return _svg(title, height, "".join(grid) + "".join(parts), description)
 
 

@@ -71,6 +71,7 @@ class Region:
     name: str
     province: str | None = None
     city: str | None = None
+    province_name: str = ""
 
     @property
     def subregion_level(self) -> str | None:
@@ -118,7 +119,13 @@ def dashboard_region_for(
         )
         if not allowed or (province and province != found.province_id):
             raise PermissionDenied(_("This city is outside your region."))
-        return Region(level="city", name=found.name, province=found.province_id, city=found.code)
+        return Region(
+            level="city",
+            name=found.name,
+            province=found.province_id,
+            city=found.code,
+            province_name=found.province.name,
+        )
     if province:
         found_province = Province.objects.filter(code=province).first()
         if found_province is None:

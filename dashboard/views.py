@@ -83,9 +83,13 @@ def dashboard_charts(board: selectors.Dashboard) -> dict[str, str]:
             title=_("Excellent factories against the national targets"),
             markers=excellent_markers,
         )
-    if board.steps:
+    if any(step.in_step for step in board.steps):
         result["steps"] = charts.bars_svg(
-            [(step_label(step.status), step.median_waiting_days) for step in board.steps],
+            [
+                (step_label(step.status), step.median_waiting_days)
+                for step in board.steps
+                if step.in_step
+            ],
             title=_("Median days waiting at each step"),
             empty_label="",
         )
