@@ -22,6 +22,7 @@ from certification.api.recommendations import (
     RecommendationSubmit,
 )
 from certification.api.registry import RegistryCertificateDetail, registry_list
+from exports.api import ExportDetail, ExportList
 from factories.api import EnterpriseViewSet, FactoryViewSet
 from webhooks.api import WebhookViewSet
 
@@ -37,6 +38,8 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("experts/calibration/", ExpertCalibration.as_view(), name="expert-calibration-api"),
+    path("exports/", ExportList.as_view(), name="export-list-api"),
+    path("exports/<int:pk>/", ExportDetail.as_view(), name="export-detail-api"),
     path("tokens/", TokenList.as_view(), name="api-token-list"),
     path("tokens/<int:pk>/", TokenDetail.as_view(), name="api-token-detail"),
     path(
