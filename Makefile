@@ -72,6 +72,8 @@ bench: install-dev
 	$(TEST_ENV) $(PY) -m tests.bench.http
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.deadlines
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.outbox
+	# Makes (and drops) its own scratch database next to TEST_DATABASE_URL's; needs Redis.
+	$(TEST_ENV) $(PY) -m tests.bench.exports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache
