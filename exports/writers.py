@@ -47,6 +47,7 @@ class CellMaker:
         self.labels = labels
         self.yes_no = yes_no
         self.for_xlsx = for_xlsx
+        self.zone = timezone.get_current_timezone()
 
     def cells(self, row: dict[str, Any]) -> list[Any]:
         return [self.cell(column, row) for column in self.columns]
@@ -65,7 +66,7 @@ class CellMaker:
         if kind == K.BOOLEAN:
             return self.yes_no[0] if value else self.yes_no[1]
         if kind == K.DATETIME and isinstance(value, datetime):
-            local = timezone.localtime(value).replace(tzinfo=None, microsecond=0)
+            local = value.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
             return local if self.for_xlsx else local.isoformat(sep=" ")
         if kind == K.DATE and isinstance(value, date):
             return value if self.for_xlsx else value.isoformat()
