@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import get_language
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +21,7 @@ from core.api import InputSerializer, error_responses, object_body
 from exports import selectors, services
 from exports.kinds import kind_names
 from exports.models import ExportJob
+from exports.views import CONTENT_TYPES, export_file_response
 
 
 class ExportInput(InputSerializer):
@@ -56,8 +60,8 @@ class ExportOutput(serializers.Serializer):
     )
     download_url = serializers.CharField(
         allow_null=True,
-        help_text="When done and not expired: where the file is downloaded (signed-in session "
-        "of the same user).",
+        help_text="When done and not expired: where the same user downloads the file "
+        "(GET /api/v1/exports/{id}/file/, with the same credentials).",
     )
 
 
@@ -65,7 +69,7 @@ def _data(request: Request, job: ExportJob) -> dict[str, Any]:
     ready = job.status == ExportJob.Status.DONE and bool(job.file)
     url = None
     if ready and not selectors.export_link_expired(job):
-        url = request.build_absolute_uri(reverse("export-download", kwargs={"pk": job.pk}))
+        url = request.build_absolute_uri(reverse("export-file-api", kwargs={"pk": job.pk}))
     return {
         "id": job.pk,
         "kind": job.kind,
@@ -105,3 +109,27 @@ class ExportDetail(APIView):
     def get(self, request: Request, pk: int) -> Response:
         job = selectors.export_job_get_for(acting_user(request), pk)
         return Response(ExportOutput(_data(request, job)).data)
+
+
+class JsonErrors(DefaultContentNegotiation):
+    """The file endpoint answers a file, or an error in JSON whatever ``Accept`` asks for (a
+    client asking for the spreadsheet still reads why it cannot have it)."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+class ExportFile(APIView):
+    content_negotiation_class = JsonErrors
+
+    @extend_schema(
+        responses={
+            (200, CONTENT_TYPES[ExportJob.Format.CSV].split(";")[0]): OpenApiTypes.BINARY,
+            (200, CONTENT_TYPES[ExportJob.Format.XLSX]): OpenApiTypes.BINARY,
+            **error_responses(401, 404, 410),
+        },
+        description="The export's file, to the user who asked for it: 404 for anyone else or "
+        "while it is not done, 410 once its link has expired.",
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        return export_file_response(selectors.export_file_for(acting_user(request), pk))

@@ -86,7 +86,11 @@ def export_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     """The file, to the user who asked for it, until its link expires (410 after)."""
-    job = selectors.export_file_for(acting_user(request), pk)
+    return export_file_response(selectors.export_file_for(acting_user(request), pk))
+
+
+def export_file_response(job: ExportJob) -> FileResponse:
+    """The stored file of a job the caller may download, as an attachment."""
     try:
         handle = job.file.open("rb")
     except (FileNotFoundError, ValueError):

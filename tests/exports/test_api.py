@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from certification.selectors import certificate_list_for
 from exports import services
 from exports.models import ExportJob
 from tests.conftest import api_client_for
+from tests.exports.conftest import export
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +36,25 @@ def test_post_answers_202_and_get_follows_the_job_to_its_download_url(
     done = client.get(f"/api/v1/exports/{job.pk}/").json()
     assert done["status"] == "done" and done["percent"] == 100
     assert done["rows_written"] == done["rows_total"] > 0
-    assert done["download_url"].endswith(f"/exports/{job.pk}/download/")
+    assert done["download_url"] == f"http://testserver/api/v1/exports/{job.pk}/file/"
     assert api_client_for(world.city).get(f"/api/v1/exports/{job.pk}/").status_code == 404
+
+
+def test_the_file_endpoint_serves_the_owner_until_the_link_expires(world):
+    job = export(world.province, "certificates", filters={"tier": ["basic"]})
+    url = f"/api/v1/exports/{job.pk}/file/"
+    response = api_client_for(world.province).get(url, HTTP_ACCEPT="text/csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    expected = certificate_list_for(world.province).filter(tier="basic")
+    assert sorted(line.split(",")[0] for line in body.splitlines()[1:]) == sorted(
+        expected.values_list("number", flat=True)
+    )
+    other = api_client_for(world.city).get(url, HTTP_ACCEPT="text/csv")
+    assert other.status_code == 404 and other.json()["code"] == "not_found"
+    ExportJob.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    gone = api_client_for(world.province).get(url)
+    assert gone.status_code == 410 and gone.json()["code"] == "export_expired"
 
 
 @pytest.mark.parametrize(
