@@ -3,10 +3,13 @@ progress, and only the owner downloads the file, until the link expires (410).""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from exports import services
@@ -121,8 +124,6 @@ def test_the_cleanup_deletes_expired_files_only(world):
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert not old.file and fresh.file
-    import os
-
     assert not os.path.exists(path) and os.path.exists(fresh.file.path)
     assert _client(world.city).get(f"/exports/{old.pk}/download/").status_code == 410
     assert services.export_files_cleanup() == 0  # safe to rerun
@@ -138,3 +139,21 @@ def test_the_pages_are_in_chinese_by_default(world):
     job = export(world.city, "certificates", language="zh-hans")
     html = _client(world.city, "zh-hans").get(f"/exports/{job.pk}/").content.decode()
     assert "下载" in html and "Download" not in html
+
+
+def test_my_exports_runs_the_same_queries_for_more_exports(world):
+    client = _client(world.city)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/exports/")
+        assert response.status_code == 200
+        return len(captured)
+
+    export(world.city, "certificates")
+    export(world.city, "applications", fmt="xlsx")
+    few = queries()
+    for kind in ("assessments", "worklist", "basic_filings", "certificates"):
+        export(world.city, kind)
+    assert ExportJob.objects.filter(user=world.city).count() == 6
+    assert queries() == few
