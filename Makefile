@@ -73,6 +73,8 @@ bench: install-dev
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.deadlines
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.outbox
 	$(BENCH_DB_ENV) $(PY) -m tests.bench.dashboard
+	# Makes (and drops) its own scratch database next to TEST_DATABASE_URL's; needs Redis.
+	$(TEST_ENV) $(PY) -m tests.bench.exports
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -12,13 +12,15 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.selectors import AnyUser
+from accounts.models import Role, ScopeLevel, User
+from accounts.selectors import AnyUser, scope_for
 from assessments.models import Assessment
 from assessments.selectors import assessment_list_for
 from certification import selectors
+from certification.forms import ApplicationFilterForm
 from certification.models import (
     Application,
     ApplicationFile,
@@ -60,6 +62,42 @@ def application_filter(
     if status:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+def application_list_queryset(
+    user: AnyUser, params: QueryDict
+) -> tuple[QuerySet[Application], ApplicationFilterForm | None]:
+    """The application list of the page (and its exports): an enterprise user's own
+    applications newest first; an official's, filtered by the list's GET filters (the form,
+    returned to show them), latest submitted first."""
+    queryset = selectors.application_list_for(user)
+    if scope_for(user).level == ScopeLevel.ENTERPRISE:
+        return queryset.order_by("-created_at", "-pk"), None
+    filter_form = ApplicationFilterForm(params)
+    queryset = application_filter(queryset, **filter_form.filters())
+    return queryset.order_by("-submitted_at", "-pk"), filter_form
+
+
+def certificate_filters(params: QueryDict) -> dict[str, str]:
+    """The certificate list's GET filters that name a real tier or status (anything else is
+    ignored)."""
+    choices = {"tier": Tier.values, "status": Certificate.Status.values, "flagged": ["1"]}
+    return {key: str(params[key]) for key, valid in choices.items() if params.get(key) in valid}
+
+
+def certificate_rows(
+    queryset: QuerySet[Certificate], filters: dict[str, str]
+) -> QuerySet[Certificate]:
+    """Only what a row of the certificate list shows, in the scope lists' index order."""
+    filters = dict(filters)
+    if filters.pop("flagged", ""):
+        queryset = queryset.filter(flagged_at__isnull=False)
+    return (
+        queryset.filter(**filters)
+        .select_related(None)
+        .select_related("factory__enterprise")
+        .order_by("-issued_on", "-pk")
+    )
 
 
 def factories_for_applying(user: AnyUser) -> QuerySet[Factory]:

@@ -23,6 +23,7 @@ from certification.api.recommendations import (
 )
 from certification.api.registry import RegistryCertificateDetail, registry_list
 from dashboard.api import DashboardView
+from exports.api import ExportDetail, ExportFile, ExportList
 from factories.api import EnterpriseViewSet, FactoryViewSet
 from webhooks.api import WebhookViewSet
 
@@ -39,6 +40,9 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard-api"),
     path("experts/calibration/", ExpertCalibration.as_view(), name="expert-calibration-api"),
+    path("exports/", ExportList.as_view(), name="export-list-api"),
+    path("exports/<int:pk>/", ExportDetail.as_view(), name="export-detail-api"),
+    path("exports/<int:pk>/file/", ExportFile.as_view(), name="export-file-api"),
     path("tokens/", TokenList.as_view(), name="api-token-list"),
     path("tokens/<int:pk>/", TokenDetail.as_view(), name="api-token-detail"),
     path(

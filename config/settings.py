@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "assessments",
     "certification",
     "webhooks",
+    "exports",
     "dashboard",
     "demo",
 ]
@@ -273,6 +274,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.refresh_counts",
         "schedule": env.int("DASHBOARD_REFRESH_SECONDS", default=3600),
     },
+    # Exports (exports app): the files of exports whose download link expired are deleted.
+    "delete-expired-exports": {
+        "task": "exports.delete_expired",
+        "schedule": env.int("EXPORT_CLEANUP_SECONDS", default=3600),
+    },
     # Deadlines (certification.services.deadlines), one sweep per kind. They act on days, and
     # each is safe to run at any time: hourly means a worker that was down at midnight catches
     # up within the hour.
@@ -297,6 +303,12 @@ DEADLINE_SWEEP_BATCH_SIZE = env.int("DEADLINE_SWEEP_BATCH_SIZE", default=500)
 # the defaults a backlog of 2,000 unchecked applications drains in one run (tests/bench).
 CHECKS_SWEEP_BATCH_SIZE = env.int("CHECKS_SWEEP_BATCH_SIZE", default=200)
 CHECKS_SWEEP_TIME_BUDGET_SECONDS = env.float("CHECKS_SWEEP_TIME_BUDGET_SECONDS", default=50.0)
+
+# Exports of the official lists (exports app, README "Exports"): a download link works for
+# EXPORT_LINK_HOURS after the file is written; the task reads and writes EXPORT_CHUNK_ROWS rows
+# at a time (one progress update each).
+EXPORT_LINK_HOURS = env.int("EXPORT_LINK_HOURS", default=24)
+EXPORT_CHUNK_ROWS = env.int("EXPORT_CHUNK_ROWS", default=2000)
 
 # Webhooks (webhooks app, README "Webhooks"): endpoints are https unless WEBHOOK_ALLOW_HTTP, and
 # public addresses unless WEBHOOK_ALLOW_PRIVATE_URLS (on-premise receivers, tests). A delivery is

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("assessments.urls")),
     path("", include("certification.urls")),
     path("", include("factories.urls")),
+    path("", include("exports.urls")),
 ]
 
 # Errors outside a DRF view: JSON in the API's error shape under /api/, Django's pages elsewhere.

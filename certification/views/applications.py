@@ -18,7 +18,6 @@ from accounts.selectors import acting_user, scope_for
 from certification import pages, selectors, services
 from certification.forms import (
     ApplicationCreateForm,
-    ApplicationFilterForm,
     ReasonForm,
     indicator_rows_from_saved,
 )
@@ -68,17 +67,13 @@ def _render_list(
     request: HttpRequest, *, create_form: ApplicationCreateForm | None = None, status: int = 200
 ) -> HttpResponse:
     user = acting_user(request)
-    is_enterprise = scope_for(user).level == ScopeLevel.ENTERPRISE
-    queryset = pages.application_rows(selectors.application_list_for(user))
+    queryset, filter_form = pages.application_list_queryset(user, request.GET)
+    queryset = pages.application_rows(queryset)
+    is_enterprise = filter_form is None
     context: dict[str, Any] = {"is_enterprise": is_enterprise}
     if is_enterprise:
         context["create_form"] = create_form or _create_form(request, user)
-        queryset = queryset.order_by("-created_at", "-pk")
     else:
-        filter_form = ApplicationFilterForm(request.GET)
-        queryset = pages.application_filter(queryset, **filter_form.filters()).order_by(
-            "-submitted_at", "-pk"
-        )
         context["filter_form"] = filter_form
     context["page"] = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "certification/application_list.html", context, status=status)

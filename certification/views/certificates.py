@@ -9,46 +9,24 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.files import File
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import acting_user
-from certification import selectors, services
+from certification import pages, selectors, services
 from certification.models import Certificate, CertificateDocument, Tier
 from certification.views.common import PAGE_SIZE
 from core.errors import NotFound
-
-
-def _filters(request: HttpRequest) -> dict[str, str]:
-    """The list's GET filters that name a real tier or status (anything else is ignored)."""
-    choices = {"tier": Tier.values, "status": Certificate.Status.values, "flagged": ["1"]}
-    return {
-        key: request.GET[key] for key, valid in choices.items() if request.GET.get(key) in valid
-    }
-
-
-def _rows(queryset: QuerySet[Certificate], filters: dict[str, str]) -> QuerySet[Certificate]:
-    """Only what a row shows, in the scope lists' index order."""
-    filters = dict(filters)
-    if filters.pop("flagged", ""):
-        queryset = queryset.filter(flagged_at__isnull=False)
-    return (
-        queryset.filter(**filters)
-        .select_related(None)
-        .select_related("factory__enterprise")
-        .order_by("-issued_on", "-pk")
-    )
 
 
 @login_required
 @require_GET
 def certificate_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    filters = _filters(request)
-    rows = _rows(selectors.certificate_list_for(user), filters)
+    filters = pages.certificate_filters(request.GET)
+    rows = pages.certificate_rows(selectors.certificate_list_for(user), filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context: dict[str, Any] = {
         "page": page,

@@ -46,7 +46,7 @@ NOT_FOLLOWED = re.compile(
     r"^/(?:static|media|i18n|api)/|^/accounts/logout/|^/assessments/evidence/|"
     r"^/applications/files/|^/admin/(?:logout|r)/|/(?:delete|history)/$|"
     # Downloads, not pages: the browser hands them to its PDF viewer.
-    r"^/certificates/\d+/pdf$|^/publicity/objections/\d+/evidence$"
+    r"^/certificates/\d+/pdf$|^/publicity/objections/\d+/evidence$|^/exports/\d+/download/$"
 )
 VIOLATION_PREFIX = "CSP violation:"
 REPORT_VIOLATIONS = f"""

@@ -46,6 +46,8 @@ from demo.national_chain import (
     NationalDemo,
     national_authorities,
 )
+from exports.models import ExportJob
+from exports.services import export_job_create, export_job_run
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
 from factories.services import cultivation_pool_add, enterprise_register, factory_create
 from factories.validators import uscc_check_character
@@ -552,6 +554,7 @@ class Command(BaseCommand):
         NationalDemo(users, assess=self._assessment, say=self.stdout.write).seed()
         self._seed_join_request(users)
         self._seed_deadlines()
+        self._seed_exports(users)
 
     @staticmethod
     def _seed_deadlines() -> None:
@@ -568,6 +571,18 @@ class Command(BaseCommand):
             factory__name="苏州精工吴中装配工厂", status=Application.Status.EXPERT_REVIEW
         ).update(state_changed_at=timezone.now() - timedelta(days=42))
         services.deadlines_sweep(Deadline.Kind.REVIEW_STEP)
+
+    @staticmethod
+    def _seed_exports(users: dict[str, User]) -> None:
+        """A finished export for the Suzhou bureau: its certificates as XLSX, in Chinese (see
+        My exports; the download link works for EXPORT_LINK_HOURS after seeding)."""
+        official = users["city_suzhou"]
+        if ExportJob.objects.filter(user=official).exists():
+            return
+        job = export_job_create(
+            actor=official, kind="certificates", format="xlsx", filters={}, language="zh-hans"
+        )
+        export_job_run(job_id=job.pk)
 
     def _seed_join_request(self, users: dict[str, User]) -> None:
         """One pending request to join an enterprise, for its administrator (ent_suzhou)."""
