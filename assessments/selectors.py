@@ -114,6 +114,19 @@ def assessment_latest_submitted(factory_ids: list[int]) -> dict[int, LatestSubmi
     }
 
 
+def assessment_first_part(assessment: Assessment) -> str | None:
+    """The code of the first sub-domain that applies to the assessment's industry type."""
+    applies = (
+        "applies_to_process" if assessment.industry_type == "process" else "applies_to_discrete"
+    )
+    return (
+        SubDomain.objects.filter(version=assessment.version_id, **{applies: True})
+        .order_by("order")
+        .values_list("code", flat=True)
+        .first()
+    )
+
+
 def assessment_can_edit(user: AnyUser, assessment: Assessment) -> Decision:
     if not assessment.is_draft:
         return Decision(False, _("A submitted assessment cannot be changed."))

@@ -139,6 +139,10 @@ def _assessment_start(request: HttpRequest) -> HttpResponse:
             )
             % {"day": timezone.localdate(source.submitted_at).isoformat()},
         )
+        # Every answer is there already: the editor opens at the start, to go through them.
+        first = selectors.assessment_first_part(assessment)
+        if first is not None:
+            return HttpResponseRedirect(_part_url(assessment, first))
     else:
         messages.success(
             request,

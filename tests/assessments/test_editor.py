@@ -214,11 +214,14 @@ def test_start_from_the_last_assessment_in_the_browser(enterprise_user, member_f
 
     response = browser.post("/assessments/", {"factory": member_factory.pk, "copy_from": first.pk})
     draft = Assessment.objects.get(factory=member_factory, status="draft")
-    assert response.status_code == 302 and response["Location"] == f"/assessments/{draft.pk}/"
+    # Everything is answered already: the editor opens at its first sub-domain to go through.
+    first_part = part_url(draft, subdomains_of(draft)[0].code)
+    assert response.status_code == 302 and response["Location"] == first_part
     assert set(
         Answer.objects.filter(assessment=draft).values_list("requirement_id", "score", "note")
     ) == set(Answer.objects.filter(assessment=first).values_list("requirement_id", "score", "note"))
-    response = browser.get(response["Location"])  # nothing left to answer: the confirmation
+    assert "is started from the one submitted on" in browser.get(first_part).content.decode()
+    response = browser.get(f"/assessments/{draft.pk}/")  # nothing left to answer
     assert response["Location"] == f"/assessments/{draft.pk}/confirm/"
 
 
