@@ -1,8 +1,10 @@
 """HTML pages of the maturity self-assessment. Reads via selectors, writes via services.
 
-The questionnaire saves as you go: each requirement row is its own small form that htmx posts
-on change and swaps with the re-rendered row (plus the progress bar, out of band). Without
-JavaScript the same form posts normally and comes back to the row's anchor.
+The questionnaire shows one sub-domain per page, with a sidebar of every sub-domain's progress,
+and a confirmation page before submission. It saves as you go: each requirement row is its own
+small form that htmx posts on change; the row's marks, the progress bar and the sidebar's count
+come back (the last two out of band). Without JavaScript the same form posts normally and comes
+back to the row's anchor on its sub-domain's page.
 """
 
 from __future__ import annotations
@@ -194,11 +196,6 @@ class SubdomainView:
     @property
     def complete(self) -> bool:
         return self.answered == self.total
-
-    @property
-    def open(self) -> bool:
-        """Shown unfolded: something is left to answer, or a row was just saved or refused."""
-        return not self.complete or any(row.saved or row.errors for row in self.rows)
 
 
 @dataclass
