@@ -200,6 +200,7 @@ def test_copy_queries_do_not_grow_with_the_answers(enterprise_user):
         mf.member_of(enterprise_user, factory.enterprise)
         source = submitted_with(factory, enterprise_user, size)
         draft = services.assessment_start(actor=enterprise_user, factory=factory)
+        applicable_codes(draft)  # the model's spec is read once per process, then cached
         with CaptureQueriesContext(connection) as queries:
             result = services.assessment_copy_from(
                 actor=enterprise_user, assessment=draft, source=source
