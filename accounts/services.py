@@ -546,6 +546,7 @@ def join_request_create(*, actor: User, uscc: str, message: str = "", site_url: 
         recipients=selectors.enterprise_administrators(enterprise),
         key=f"join-request:{join_request.pk}",
         message=notice,
+        link=reverse("join-request-detail", kwargs={"pk": join_request.pk}),
     )
     return join_request
 
@@ -597,6 +598,7 @@ def _join_request_notify_requester(join_request: JoinRequest, site_url: str) -> 
         recipients=[join_request.user],
         key=f"join-request-decided:{join_request.pk}",
         message=notice,
+        link=reverse("join-request-detail", kwargs={"pk": join_request.pk}),
     )
 
 

@@ -86,6 +86,14 @@ class AssessmentDetailOutput(AssessmentOutput):
 
 class AssessmentCreateInput(InputSerializer):
     factory = AsciiIntegerField()
+    copy_from = AsciiIntegerField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "An earlier submitted self-assessment of the factory, on the model version new "
+            "assessments use: its answers, notes and evidence files start the draft."
+        ),
+    )
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -157,13 +165,18 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request=AssessmentCreateInput,
-        responses={201: AssessmentDetailOutput, **error_responses(404, 409)},
+        responses={201: AssessmentDetailOutput, **error_responses(400, 403, 404, 409)},
     )
     def create(self, request: Request) -> Response:
         data = AssessmentCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         factory = factory_get_for(request.user, data.validated_data["factory"])
-        assessment = services.assessment_start(actor=acting_user(request), factory=factory)
+        source = None
+        if data.validated_data.get("copy_from") is not None:
+            source = selectors.assessment_get_for(request.user, data.validated_data["copy_from"])
+        assessment = services.assessment_start(
+            actor=acting_user(request), factory=factory, copy_from=source
+        )
         return Response(AssessmentDetailOutput(assessment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

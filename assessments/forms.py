@@ -19,6 +19,8 @@ class AssessmentStartForm(forms.Form):
     factory = forms.IntegerField(widget=forms.HiddenInput)
     # Sent by "start or continue" buttons: an existing draft is then simply opened.
     resume = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # "Start from my last assessment": the submitted assessment whose answers are carried over.
+    copy_from = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 class AssessmentFilterForm(forms.Form):

@@ -331,6 +331,11 @@ class Evidence(models.Model):
         ordering = ["uploaded_at", "pk"]
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
+        indexes = [
+            # A file carried over into a later draft is shared: deleting one row asks whether
+            # another still refers to the file.
+            models.Index(fields=["file"], name="evidence_file_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.original_name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel
@@ -86,6 +86,45 @@ def assessment_get_for(user: AnyUser, pk: Any) -> Assessment:
         return assessment_list_for(user).get(pk=pk)
     except (Assessment.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("Assessment not found.")) from None
+
+
+@dataclass(frozen=True)
+class LatestSubmitted:
+    pk: int
+    version_id: int
+    submitted_at: Any
+    maturity_level: int | None
+    valid_until: Any
+
+
+def assessment_latest_submitted(factory_ids: list[int]) -> dict[int, LatestSubmitted]:
+    """Each factory's most recently submitted assessment, in one query (the caller has scoped
+    the factories)."""
+    latest = Assessment.objects.filter(
+        factory_id=OuterRef("factory_id"), status=Assessment.Status.SUBMITTED
+    ).order_by("-submitted_at", "-pk")
+    rows = Assessment.objects.filter(
+        factory_id__in=factory_ids,
+        status=Assessment.Status.SUBMITTED,
+        pk=Subquery(latest.values("pk")[:1]),
+    ).values_list("factory_id", "pk", "version_id", "submitted_at", "maturity_level", "valid_until")
+    return {
+        factory_id: LatestSubmitted(pk, version_id, submitted_at, level, valid_until)
+        for factory_id, pk, version_id, submitted_at, level, valid_until in rows
+    }
+
+
+def assessment_first_part(assessment: Assessment) -> str | None:
+    """The code of the first sub-domain that applies to the assessment's industry type."""
+    applies = (
+        "applies_to_process" if assessment.industry_type == "process" else "applies_to_discrete"
+    )
+    return (
+        SubDomain.objects.filter(version=assessment.version_id, **{applies: True})
+        .order_by("order")
+        .values_list("code", flat=True)
+        .first()
+    )
 
 
 def assessment_can_edit(user: AnyUser, assessment: Assessment) -> Decision:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
@@ -180,8 +181,13 @@ def _locked(assessment: Assessment) -> Assessment:
 
 
 @transaction.atomic
-def assessment_start(*, actor: User, factory: Factory) -> Assessment:
-    """Start a draft on the current published model version. One draft per factory."""
+def assessment_start(
+    *, actor: User, factory: Factory, copy_from: Assessment | None = None
+) -> Assessment:
+    """Start a draft on the current published model version. One draft per factory.
+
+    With ``copy_from`` (an earlier submitted assessment of the factory) the draft starts with
+    its answers, notes and evidence (``assessment_copy_from``), in the same transaction."""
     decision = enterprise_can_manage(actor, factory.enterprise)
     if not decision:
         raise PermissionDenied(decision.reason)
@@ -198,13 +204,108 @@ def assessment_start(*, actor: User, factory: Factory) -> Assessment:
             fields={"assessment": [str(existing.pk)]},
             existing_id=existing.pk,
         )
-    return Assessment.objects.create(
+    if copy_from is not None and copy_from.version_id != version.pk:
+        raise _version_changed(copy_from, version)
+    assessment = Assessment.objects.create(
         factory=factory,
         province_id=factory.province_id,
         city_id=factory.city_id,
         version=version,
         industry_type=factory.industry.process_type,
         created_by=actor,
+    )
+    if copy_from is not None:
+        assessment_copy_from(actor=actor, assessment=assessment, source=copy_from)
+    return assessment
+
+
+def _version_changed(source: Assessment, version: ModelVersion) -> DomainError:
+    return Conflict(
+        _(
+            "The earlier assessment used model version %(old)s; new assessments use %(new)s. "
+            "Its answers cannot be carried over: start an empty assessment."
+        )
+        % {"old": source.version.code, "new": version.code},
+        code="version_changed",
+    )
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    answers: int
+    evidence: int
+    skipped: int  # answers to requirements that do not apply to the new draft's industry type
+
+
+@transaction.atomic
+def assessment_copy_from(*, actor: User, assessment: Assessment, source: Assessment) -> CopyResult:
+    """Fill an empty draft with the answers, notes and evidence of an earlier submitted
+    assessment of the same factory, so that only what changed needs editing.
+
+    Refused when the model versions differ: a requirement code of another version may carry
+    another text, and an answer carried over by code would claim something never assessed.
+    Evidence rows point at the source's stored files instead of copying them (the files are
+    immutable; ``evidence_delete`` removes a file only when no other row refers to it).
+    A fixed number of queries whatever the number of answers."""
+    assessment = _locked(assessment)
+    _require_editor(actor, assessment)
+    if source.factory_id != assessment.factory_id or source.pk == assessment.pk:
+        raise DomainError(
+            _("Answers can only be carried over from an earlier assessment of the same factory."),
+            code="other_factory",
+        )
+    if source.status != Assessment.Status.SUBMITTED:
+        raise DomainError(
+            _("Only a submitted assessment can be carried over."), code="source_not_submitted"
+        )
+    if source.version_id != assessment.version_id:
+        raise _version_changed(source, assessment.version)
+    if Answer.objects.filter(assessment=assessment).exists():
+        raise Conflict(
+            _("This draft already has answers; answers are carried over into an empty draft."),
+            code="draft_not_empty",
+        )
+    spec = model_spec_for(assessment.version, assessment.industry_type)
+    applicable = {r.code for r in spec.applicable_requirements()}
+    sources = list(
+        Answer.objects.filter(assessment=source)
+        .order_by("pk")
+        .values_list("pk", "requirement_id", "requirement__code", "score", "note")
+    )
+    kept = [row for row in sources if row[2] in applicable]
+    now = timezone.now()
+    created = Answer.objects.bulk_create(
+        [
+            Answer(
+                assessment=assessment,
+                requirement_id=requirement_id,
+                score=score,
+                note=note,
+                updated_at=now,
+                updated_by=actor,
+            )
+            for _pk, requirement_id, _code, score, note in kept
+        ],
+        batch_size=1000,
+    )
+    new_answer = {row[0]: answer.pk for row, answer in zip(kept, created, strict=True)}
+    evidence = [
+        Evidence(
+            answer_id=new_answer[item.answer_id],
+            file=item.file.name,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size=item.size,
+            uploaded_by_id=item.uploaded_by_id,
+        )
+        for item in Evidence.objects.filter(answer_id__in=list(new_answer)).order_by(
+            "uploaded_at", "pk"
+        )
+    ]
+    Evidence.objects.bulk_create(evidence, batch_size=1000)
+    Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)
+    return CopyResult(
+        answers=len(created), evidence=len(evidence), skipped=len(sources) - len(kept)
     )
 
 
@@ -394,7 +495,9 @@ def evidence_delete(*, actor: User, evidence: Evidence) -> None:
     _require_editor(actor, assessment)
     storage, name = evidence.file.storage, evidence.file.name or ""
     evidence.delete()
-    if name:
+    # A draft carried over from an earlier assessment shares that one's files: a file goes
+    # only with the last row that refers to it.
+    if name and not Evidence.objects.filter(file=name).exists():
         transaction.on_commit(lambda: storage.delete(name))
 
 

@@ -5,6 +5,8 @@ from assessments import views
 urlpatterns = [
     path("assessments/", views.assessment_list, name="assessment-list"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path("assessments/<int:pk>/parts/<str:code>/", views.assessment_part, name="assessment-part"),
+    path("assessments/<int:pk>/confirm/", views.assessment_confirm, name="assessment-confirm"),
     path(
         "assessments/<int:pk>/answers/<str:code>/",
         views.assessment_answer,

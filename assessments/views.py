@@ -1,8 +1,10 @@
 """HTML pages of the maturity self-assessment. Reads via selectors, writes via services.
 
-The questionnaire saves as you go: each requirement row is its own small form that htmx posts
-on change and swaps with the re-rendered row (plus the progress bar, out of band). Without
-JavaScript the same form posts normally and comes back to the row's anchor.
+The questionnaire shows one sub-domain per page, with a sidebar of every sub-domain's progress,
+and a confirmation page before submission. It saves as you go: each requirement row is its own
+small form that htmx posts on change; the row's marks, the progress bar and the sidebar's count
+come back (the last two out of band). Without JavaScript the same form posts normally and comes
+back to the row's anchor on its sub-domain's page.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from accounts.models import ScopeLevel
 from accounts.selectors import acting_user, scope_for
 from assessments import charts, scoring, selectors, services
 from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
-from assessments.models import ANSWER_CHOICES, Assessment, Evidence
+from assessments.models import ANSWER_CHOICES, Assessment, Evidence, Requirement
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import english_active
 from factories.models import Industry
@@ -88,9 +90,21 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             .filter(status=Assessment.Status.DRAFT)
             .values_list("factory_id", "pk")
         )
+        factories = list(factory_list_for(user).order_by("enterprise__name", "name"))
+        latest = selectors.assessment_latest_submitted([factory.pk for factory in factories])
+        current = selectors.model_version_current()
         context["factories"] = [
-            (factory, drafts.get(factory.pk))
-            for factory in factory_list_for(user).order_by("enterprise__name", "name")
+            (
+                factory,
+                drafts.get(factory.pk),
+                # Offered only when the answers can be carried over (same model version).
+                latest.get(factory.pk)
+                if current is not None
+                and factory.pk in latest
+                and latest[factory.pk].version_id == current.pk
+                else None,
+            )
+            for factory in factories
         ]
     return render(request, "assessments/assessment_list.html", context)
 
@@ -101,8 +115,13 @@ def _assessment_start(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose a factory to assess."))
         return redirect("assessment-list")
     factory = factory_get_for(request.user, form.cleaned_data["factory"])
+    source = None
+    if form.cleaned_data.get("copy_from"):
+        source = selectors.assessment_get_for(request.user, form.cleaned_data["copy_from"])
     try:
-        assessment = services.assessment_start(actor=acting_user(request), factory=factory)
+        assessment = services.assessment_start(
+            actor=acting_user(request), factory=factory, copy_from=source
+        )
     except Conflict as exc:
         if exc.code != "draft_exists":
             messages.error(request, str(exc.message))
@@ -113,9 +132,24 @@ def _assessment_start(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("assessment-list")
-    messages.success(
-        request, _("The self-assessment is started. Each answer is saved as soon as you give it.")
-    )
+    if source is not None:
+        messages.success(
+            request,
+            _(
+                "The self-assessment is started from the one submitted on %(day)s: its answers, "
+                "notes and evidence are filled in. Change what is different now."
+            )
+            % {"day": timezone.localdate(source.submitted_at).isoformat()},
+        )
+        # Every answer is there already: the editor opens at the start, to go through them.
+        first = selectors.assessment_first_part(assessment)
+        if first is not None:
+            return HttpResponseRedirect(_part_url(assessment, first))
+    else:
+        messages.success(
+            request,
+            _("The self-assessment is started. Each answer is saved as soon as you give it."),
+        )
     return redirect("assessment-detail", pk=assessment.pk)
 
 
@@ -162,11 +196,6 @@ class SubdomainView:
     @property
     def complete(self) -> bool:
         return self.answered == self.total
-
-    @property
-    def open(self) -> bool:
-        """Shown unfolded: something is left to answer, or a row was just saved or refused."""
-        return not self.complete or any(row.saved or row.errors for row in self.rows)
 
 
 @dataclass
@@ -246,13 +275,28 @@ def _find(
     raise NotFound(_("Requirement not found."))
 
 
-def _detail_url(assessment: Assessment, code: str | None = None, *, saved: bool = False) -> str:
-    url = reverse("assessment-detail", kwargs={"pk": assessment.pk})
+def _part_url(
+    assessment: Assessment, subdomain: str, code: str | None = None, *, saved: bool = False
+) -> str:
+    """A sub-domain's page of the editor, at one requirement's row when ``code`` is given."""
+    url = reverse("assessment-part", kwargs={"pk": assessment.pk, "code": subdomain})
     if code:
         if saved:
             url += "?saved=" + quote(code)
         url += "#req-" + quote(code)
     return url
+
+
+def _requirement_url(assessment: Assessment, code: str, *, saved: bool = False) -> str:
+    """The editor page that holds requirement ``code`` (the first unfinished one if unknown)."""
+    subdomain = (
+        Requirement.objects.filter(version=assessment.version_id, code=code)
+        .values_list("subdomain__code", flat=True)
+        .first()
+    )
+    if subdomain is None:
+        return reverse("assessment-detail", kwargs={"pk": assessment.pk})
+    return _part_url(assessment, subdomain, code, saved=saved)
 
 
 def _notice(assessment: Assessment) -> str:
@@ -266,46 +310,87 @@ def _industry_type_label(assessment: Assessment) -> str:
     return str(dict(Industry.ProcessType.choices).get(assessment.industry_type, ""))
 
 
-def _render_detail(
+def _neighbours(
+    subdomains: list[SubdomainView], current: SubdomainView
+) -> tuple[SubdomainView | None, SubdomainView | None]:
+    """The applicable sub-domains before and after ``current``, in the model's order."""
+    position = subdomains.index(current)
+    before = [sub for sub in subdomains[:position] if sub.applicable]
+    after = [sub for sub in subdomains[position + 1 :] if sub.applicable]
+    return (before[-1] if before else None), (after[0] if after else None)
+
+
+def _render_part(
     request: HttpRequest,
     assessment: Assessment,
+    code: str,
     *,
     status: int = 200,
-    missing: list[str] | None = None,
-    missing_message: str = "",
     row_override: tuple[str, RowView] | None = None,
     groups: list[selectors.ElementGroup] | None = None,
 ) -> HttpResponse:
-    """The questionnaire page; ``row_override`` shows one row as posted, with its errors."""
+    """One sub-domain of the questionnaire, with the sidebar of every sub-domain's progress;
+    ``row_override`` shows one row as posted, with its errors."""
     if groups is None:
         groups = selectors.assessment_questionnaire(assessment)
     elements = _questionnaire_view(groups, saved=request.GET.get("saved"))
+    subdomains = [sub for element in elements for sub in element.subdomains]
+    current = next((sub for sub in subdomains if sub.code == code), None)
+    if current is None:
+        raise NotFound(_("Sub-domain not found."))
     if row_override is not None:
-        code, replacement = row_override
-        for element in elements:
-            for sub in element.subdomains:
-                sub.rows = [replacement if row.code == code else row for row in sub.rows]
-    answered, total = selectors.assessment_progress(assessment)
+        replaced, replacement = row_override
+        current.rows = [replacement if row.code == replaced else row for row in current.rows]
+    element = next(e for e in elements if current in e.subdomains)
+    previous, following = _neighbours(subdomains, current)
+    applicable = [sub for sub in subdomains if sub.applicable]
     context = {
         "assessment": assessment,
         "elements": elements,
-        "answered": answered,
-        "total": total,
-        "missing": missing or [],
+        "sub": current,
+        "element": element,
+        "previous": previous,
+        "next": following,
+        "position": applicable.index(current) + 1 if current.applicable else None,
+        "count": len(applicable),
+        "answered": sum(sub.answered for sub in applicable),
+        "total": sum(sub.total for sub in applicable),
         "notice": _notice(assessment),
         "industry_type": _industry_type_label(assessment),
-        "missing_message": missing_message,
-        "valid_months": settings.ASSESSMENT_VALID_MONTHS,
     }
-    return render(request, "assessments/assessment_detail.html", context, status=status)
+    return render(request, "assessments/assessment_part.html", context, status=status)
+
+
+def _first_unfinished(groups: list[selectors.ElementGroup]) -> str | None:
+    for group in groups:
+        for sub in group.subdomains:
+            if sub.applicable and any(
+                row.answer is None or row.answer.score is None for row in sub.rows
+            ):
+                return sub.subdomain.code
+    return None
 
 
 @login_required
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The editor's entry: the first sub-domain with something left to answer, else the
+    confirmation before submission. A submitted assessment shows its report."""
     assessment = selectors.assessment_get_for(request.user, pk)
     if not selectors.assessment_can_edit(request.user, assessment):
         return redirect("assessment-report", pk=assessment.pk)
-    return _render_detail(request, assessment)
+    code = _first_unfinished(selectors.assessment_questionnaire(assessment))
+    if code is None:
+        return redirect("assessment-confirm", pk=assessment.pk)
+    return HttpResponseRedirect(_part_url(assessment, code))
+
+
+@login_required
+def assessment_part(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """One sub-domain's requirements of a draft."""
+    assessment = selectors.assessment_get_for(request.user, pk)
+    if not selectors.assessment_can_edit(request.user, assessment):
+        return redirect("assessment-report", pk=assessment.pk)
+    return _render_part(request, assessment, code)
 
 
 def _row_errors(exc: DomainError) -> dict[str, list[str]]:
@@ -352,10 +437,10 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
             raise
         errors = _row_errors(exc)
 
-    if not request.htmx and not errors:
-        return HttpResponseRedirect(_detail_url(assessment, code, saved=True))
     groups = selectors.assessment_questionnaire(assessment)
     sub, row = _find(groups, code)
+    if not request.htmx and not errors:
+        return HttpResponseRedirect(_part_url(assessment, sub.subdomain.code, code, saved=True))
     english = english_active()
     row_view = (
         _row_view(row, english=english, posted=posted, errors=errors)
@@ -364,8 +449,13 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
     )
     if not request.htmx:
         # Shown on the full page at the row's anchor (the form's action carries it).
-        return _render_detail(
-            request, assessment, status=400, row_override=(code, row_view), groups=groups
+        return _render_part(
+            request,
+            assessment,
+            sub.subdomain.code,
+            status=400,
+            row_override=(code, row_view),
+            groups=groups,
         )
     answered, total = selectors.assessment_progress(assessment)
     subdomain = _subdomain_view(sub, english=english)
@@ -390,6 +480,61 @@ def assessment_answer(request: HtmxHttpRequest, pk: int, code: str) -> HttpRespo
     return response
 
 
+def _confirm_context(assessment: Assessment) -> dict[str, Any]:
+    """What submitting freezes: the counts, the score it would have, and what is missing,
+    grouped by sub-domain with a link to each requirement's place in the editor."""
+    groups = selectors.assessment_questionnaire(assessment)
+    english = english_active()
+    subdomains = [
+        _subdomain_view(sub, english=english)
+        for group in groups
+        for sub in group.subdomains
+        if sub.applicable
+    ]
+    missing = [
+        (
+            sub,
+            [
+                (row, _part_url(assessment, sub.code, row.code))
+                for row in sub.rows
+                if not row.answered
+            ],
+        )
+        for sub in subdomains
+        if not sub.complete
+    ]
+    rows = [row for sub in subdomains for row in sub.rows]
+    preview = selectors.assessment_result(assessment)
+    level = preview["maturity_level"]
+    return {
+        "assessment": assessment,
+        "answered": sum(1 for row in rows if row.answered),
+        "total": len(rows),
+        "notes": sum(1 for row in rows if row.note),
+        "evidence": sum(len(row.evidence) for row in rows),
+        "missing": missing,
+        "missing_count": sum(len(items) for _sub, items in missing),
+        "preview_level": level,
+        "preview_level_name": selectors.level_names_by_version({assessment.version_id}).get(
+            (assessment.version_id, level), ""
+        ),
+        "preview_score": scoring.shown(preview["overall_score"]),
+        "first_part": subdomains[0].code if subdomains else None,
+        "last_part": subdomains[-1].code if subdomains else None,
+        "valid_months": settings.ASSESSMENT_VALID_MONTHS,
+        "notice": _notice(assessment),
+    }
+
+
+@login_required
+def assessment_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """The confirmation before submission: what will be frozen, and the button that does it."""
+    assessment = selectors.assessment_get_for(request.user, pk)
+    if not selectors.assessment_can_edit(request.user, assessment):
+        return redirect("assessment-report", pk=assessment.pk)
+    return render(request, "assessments/assessment_confirm.html", _confirm_context(assessment))
+
+
 @login_required
 @require_POST
 def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -400,13 +545,9 @@ def assessment_submit(request: HttpRequest, pk: int) -> HttpResponse:
         if exc.status == 403:
             raise
         if exc.code == "incomplete":
-            return _render_detail(
-                request,
-                assessment,
-                status=400,
-                missing=list(exc.fields.get("missing", [])),
-                missing_message=str(exc.message),
-            )
+            context = _confirm_context(assessment)
+            context["refusal"] = str(exc.message)
+            return render(request, "assessments/assessment_confirm.html", context, status=400)
         messages.error(request, str(exc.message))
         return redirect("assessment-detail", pk=assessment.pk)
     messages.success(
@@ -448,7 +589,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("%(name)s is attached to %(code)s.") % {"name": evidence.original_name, "code": code},
     )
-    return HttpResponseRedirect(_detail_url(assessment, code))
+    return HttpResponseRedirect(_requirement_url(assessment, code))
 
 
 def _evidence_refused(
@@ -460,11 +601,16 @@ def _evidence_refused(
         _("The file for %(code)s is not attached: %(reason)s") % {"code": code, "reason": reason},
     )
     groups = selectors.assessment_questionnaire(assessment)
-    _sub, row = _find(groups, code)
+    sub, row = _find(groups, code)
     row_view = _row_view(row, english=english_active())
     row_view.errors = {"file": [reason]}
-    return _render_detail(
-        request, assessment, status=400, row_override=(code, row_view), groups=groups
+    return _render_part(
+        request,
+        assessment,
+        sub.subdomain.code,
+        status=400,
+        row_override=(code, row_view),
+        groups=groups,
     )
 
 
@@ -482,7 +628,7 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.success(request, _("%(name)s is removed.") % {"name": evidence.original_name})
-    return HttpResponseRedirect(_detail_url(assessment, code))
+    return HttpResponseRedirect(_requirement_url(assessment, code))
 
 
 @login_required

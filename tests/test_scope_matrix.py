@@ -448,7 +448,11 @@ def test_every_detail_answers_as_its_selector_says(world, totals):
             probe(v, v.api, f"/api/v1/assessments/{a.pk}/", _html(seen))
             probe(v, v.api, f"/api/v1/assessments/{a.pk}/report/", _html(seen))
             editable = a.status == Assessment.Status.DRAFT and member(a.factory.enterprise_id)
-            probe(v, v.html, f"/assessments/{a.pk}/", _html(seen, 200 if editable else 302))
+            # The editor's entry sends on (to a sub-domain, or to the report once submitted).
+            probe(v, v.html, f"/assessments/{a.pk}/", _html(seen, 302))
+            part = f"/assessments/{a.pk}/parts/organizational_strategy/"
+            probe(v, v.html, part, _html(seen, 200 if editable else 302))
+            probe(v, v.html, f"/assessments/{a.pk}/confirm/", _html(seen, 200 if editable else 302))
             probe(v, v.html, f"/assessments/{a.pk}/report/", _html(seen))
             probe(v, v.html, f"/assessments/{a.pk}/report/print/", _html(seen))
         for ev in world.evidence:

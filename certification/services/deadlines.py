@@ -704,8 +704,13 @@ def _deadline_notice_for(
                 % {"factory": factory.name, "day": (row.due_on - timedelta(days=1))},
             )
 
+        # The factory's assessments: a member starts the new one there (from the last one).
         return Notice(
-            recipients, key, NotificationKind.DEADLINE, message, reverse("assessment-list")
+            recipients,
+            key,
+            NotificationKind.DEADLINE,
+            message,
+            reverse("assessment-list") + f"?factory={factory.pk}",
         )
     if row.kind == Deadline.Kind.PUBLICITY_END and row.publicity is not None:
         publicity = row.publicity

@@ -834,3 +834,50 @@ def states_waiting_for(role: str) -> dict[str, frozenset[str]]:
         if states:
             waiting[name] = frozenset(states)
     return waiting
+
+
+# Who takes part in a step with a step of their own (a score, an opinion): while such a step
+# is open, they are the ones the application waits for.
+_PARTICIPANTS = frozenset({Policy.INVITED_EXPERT, Policy.ASSIGNED_EXPERT, Policy.JOINT_DEPARTMENT})
+
+
+def policies_acting_on(workflow: str, state: str) -> list[Policy]:
+    """Who moves an application at ``state`` on, the first named first: the applicant in its
+    own states (draft, returned) and where it has a step beyond withdrawing (cultivation
+    reports); then the participants whose own steps are open there (experts scoring, joint
+    departments answering); then the other policies the state's transitions name; then the
+    step's reviewer (who
+    may return or reject at any step); the portal itself when only it acts (the checks).
+    Pure: the home page says from it who acts next."""
+    from certification.workflow.policies import step_reviewers
+    from certification.workflow.states import EDITABLE_STATES
+
+    if state in EDITABLE_STATES:
+        return [Policy.APPLICANT]
+    applicant: list[Policy] = []
+    participants: list[Policy] = []
+    named: list[Policy] = []
+    reviewer: list[Policy] = []
+    system = False
+    for action, transition in WORKFLOWS.get(workflow, {}).items():
+        if state not in transition.sources:
+            continue
+        if transition.policy is Policy.SYSTEM:
+            system = True
+        elif transition.policy is Policy.APPLICANT:
+            if action != Action.WITHDRAW:
+                applicant = [Policy.APPLICANT]
+        elif transition.policy is Policy.STEP_REVIEWER:
+            resolved = step_reviewers(workflow).get(state)
+            reviewer += [resolved] if resolved is not None else []
+        elif transition.policy in _PARTICIPANTS:
+            participants.append(transition.policy)
+        else:
+            named.append(transition.policy)
+    acting: list[Policy] = []
+    for policy in applicant + participants + named + reviewer:
+        if policy not in acting:
+            acting.append(policy)
+    if not acting and system:
+        acting.append(Policy.SYSTEM)
+    return acting

@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment
+from assessments.models import Assessment, Evidence
 from certification.models import (
     Application,
     Certificate,
@@ -19,12 +19,14 @@ from demo.management.commands.seed_demo import (
     DEMO_ASSESSMENTS,
     DEMO_CERTIFICATE_ACTIONS,
     DEMO_ENTERPRISES,
+    DEMO_NOTES,
     DEMO_PASSWORD,
+    DEMO_REASSESSMENT,
     DEMO_REVIEW_STEPS,
     DEMO_USERS,
 )
 from demo.national_chain import FACTORIES as NATIONAL_FACTORIES
-from factories.models import CultivationPoolEntry, Enterprise
+from factories.models import CultivationPoolEntry, Enterprise, Factory
 from tests.certification.review_setup import calendar_ahead
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +273,35 @@ def test_the_demo_dashboards_have_figures_to_show(demo):
     assert national.campaigns
     jiangsu = dashboard_for(dashboard_region_for(User.objects.get(username="prov_jiangsu")))
     assert any(row.enterprises.total for _code, _name, row in jiangsu.regions)
+
+
+def test_the_demo_shows_the_enterprises_day(demo):
+    """ent_suzhou: a last assessment with notes and evidence to start from, and a home page
+    with each factory's next step and the overdue expert scoring of the Wuzhong application."""
+    factory = Factory.objects.get(name=DEMO_REASSESSMENT[0])
+    last = Assessment.objects.filter(factory=factory, status="submitted").order_by("-submitted_at")[
+        0
+    ]
+    notes = set(last.answers.exclude(note="").values_list("note", flat=True))
+    assert (
+        notes == set(DEMO_NOTES) and Evidence.objects.filter(answer__assessment=last).count() == 1
+    )
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sign_in(client, "ent_suzhou")
+    page = client.get("/assessments/").content.decode()
+    assert f'name="copy_from" value="{last.pk}"' in page
+    response = client.post("/assessments/", {"factory": factory.pk, "copy_from": last.pk})
+    assert response.status_code == 302
+    draft = Assessment.objects.get(factory=factory, status="draft")
+    assert set(draft.answers.exclude(note="").values_list("note", flat=True)) == notes
+    assert Evidence.objects.filter(answer__assessment=draft).count() == 1
+
+    page = client.get("/").content.decode()
+    assert (
+        page.count('class="card h-100 factory-card"')
+        == Factory.objects.filter(enterprise__memberships__user__username="ent_suzhou").count()
+    )
+    wuzhong = Application.objects.get(factory__name="苏州精工吴中装配工厂", status="expert_review")
+    line = page.split(f'data-application="{wuzhong.pk}"')[1].split("</li>")[0]
+    assert "The experts" in line and "Due by" in line and "overdue" in line

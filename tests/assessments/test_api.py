@@ -176,3 +176,41 @@ def test_list_filters_and_bounded_queries(
     )
     assert len(client.get("/api/v1/assessments/", {"province": "33"}).json()["results"]) == 0
     assert len(client.get("/api/v1/assessments/", {"city": "320500"}).json()["results"]) == 2
+
+
+def test_create_from_the_last_assessment(enterprise_user, member_factory):
+    client = api_client_for(enterprise_user)
+    first = client.post("/api/v1/assessments/", {"factory": member_factory.pk}, format="json")
+    first = Assessment.objects.get(pk=first.json()["id"])
+    answer_all(first, enterprise_user, lambda code: 0.8 if level_of(code) > 2 else 1)
+    assert client.post(f"/api/v1/assessments/{first.pk}/submit/").status_code == 200
+
+    response = client.post(
+        "/api/v1/assessments/",
+        {"factory": member_factory.pk, "copy_from": first.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    draft = Assessment.objects.get(pk=response.json()["id"])
+    assert draft.is_draft and draft.pk != first.pk
+    assert set(Answer.objects.filter(assessment=draft).values_list("requirement", "score")) == set(
+        Answer.objects.filter(assessment=first).values_list("requirement", "score")
+    )
+
+
+def test_create_from_an_assessment_of_another_factory_is_refused(enterprise_user, member_factory):
+    client = api_client_for(enterprise_user)
+    mine = client.post("/api/v1/assessments/", {"factory": member_factory.pk}, format="json")
+    mine = Assessment.objects.get(pk=mine.json()["id"])
+    answer_all(mine, enterprise_user)
+    assert client.post(f"/api/v1/assessments/{mine.pk}/submit/").status_code == 200
+    other = mf.FactoryFactory(enterprise=member_factory.enterprise)
+    response = client.post(
+        "/api/v1/assessments/", {"factory": other.pk, "copy_from": mine.pk}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "other_factory"
+    assert not Assessment.objects.filter(factory=other).exists()
+    response = client.post(
+        "/api/v1/assessments/", {"factory": other.pk, "copy_from": 10**6}, format="json"
+    )
+    assert response.status_code == 404

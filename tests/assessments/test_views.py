@@ -82,7 +82,11 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
     response = browser.post("/assessments/", {"factory": mine.pk})
     assessment = Assessment.objects.get(factory=mine)
     assert response.status_code == 302 and response["Location"] == f"/assessments/{assessment.pk}/"
-    page = browser.get(response["Location"]).content.decode()
+    # The editor opens at the first sub-domain, one sub-domain per page.
+    response = browser.get(response["Location"])
+    first_part = f"/assessments/{assessment.pk}/parts/organizational_strategy/"
+    assert response.status_code == 302 and response["Location"] == first_part
+    page = browser.get(first_part).content.decode()
     assert "Illustrative requirement set" in page and "0 of 194 requirements answered" in page
 
     codes = codes_of(assessment)
@@ -108,7 +112,8 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
         f"/assessments/{assessment.pk}/answers/{by_post}/", {"score": "1", "note": ""}
     )
     assert response.status_code == 302
-    assert response["Location"] == f"/assessments/{assessment.pk}/?saved={by_post}#req-{by_post}"
+    part = f"/assessments/{assessment.pk}/parts/{by_post.split('.')[0]}/"
+    assert response["Location"] == f"{part}?saved={by_post}#req-{by_post}"
     saved = Answer.objects.get(assessment=assessment, requirement__code=by_htmx)
     assert (saved.score, saved.note) == (Decimal("1.00"), "质量手册 第 3 章")
     assert Answer.objects.get(assessment=assessment, requirement__code=by_post).score == 1
@@ -116,8 +121,9 @@ def test_member_starts_answers_submits_and_reads_the_report(browser, enterprise_
     response = browser.post(f"/assessments/{assessment.pk}/submit/")
     page = response.content.decode()
     assert response.status_code == 400
-    assert "not answered yet" in page and f'href="#req-{last}"' in page
-    assert page.count('<li><a href="#req-') == 1  # only the missing one is listed
+    last_part = f"/assessments/{assessment.pk}/parts/{last.split('.')[0]}/"
+    assert "not answered yet" in page and f'href="{last_part}#req-{last}"' in page
+    assert page.count('class="missing-link"') == 1  # only the missing one is listed
     assessment.refresh_from_db()
     assert assessment.is_draft and assessment.submitted_at is None
 
@@ -220,13 +226,13 @@ def test_draft_report_is_a_labelled_preview(browser, enterprise_user, mine):
 def test_starting_again_opens_the_existing_draft(browser, enterprise_user, mine):
     draft = services.assessment_start(actor=enterprise_user, factory=mine)
     response = browser.post("/assessments/", {"factory": mine.pk}, follow=True)
-    assert response.redirect_chain[-1][0] == f"/assessments/{draft.pk}/"
+    assert response.redirect_chain[0][0] == f"/assessments/{draft.pk}/"
     assert "already has a draft assessment" in response.content.decode()
     # "Start or continue" from the enterprise page opens it without the warning.
     page = browser.get(f"/enterprises/{mine.enterprise_id}/").content.decode()
     assert "Start or continue its self-assessment" in page
     response = browser.post("/assessments/", {"factory": mine.pk, "resume": "1"}, follow=True)
-    assert response.redirect_chain[-1][0] == f"/assessments/{draft.pk}/"
+    assert response.redirect_chain[0][0] == f"/assessments/{draft.pk}/"
     assert "already has a draft" not in response.content.decode()
     assert Assessment.objects.filter(factory=mine).count() == 1
 
@@ -245,7 +251,11 @@ def test_process_factory_sees_non_applicable_subdomain_without_inputs(browser, e
     factory = mf.FactoryFactory(industry=Industry.objects.get(code="26"))  # chemicals: process
     mf.member_of(enterprise_user, factory.enterprise)
     assessment = services.assessment_start(actor=enterprise_user, factory=factory)
-    page = browser.get(f"/assessments/{assessment.pk}/").content.decode()
+    # The sidebar marks it; its own page lists its requirements without inputs.
+    page = browser.get(f"/assessments/{assessment.pk}/", follow=True).content.decode()
+    assert f'href="/assessments/{assessment.pk}/parts/product_service/"' in page
+    assert f"0 of {len(codes_of(assessment))} requirements answered" in page
+    page = browser.get(f"/assessments/{assessment.pk}/parts/product_service/").content.decode()
     assert "not applicable to process manufacturing" in page
     assert "/answers/product_service." not in page and 'id="req-product_service.' not in page
     assert f"0 of {len(codes_of(assessment))} requirements answered" in page
@@ -346,7 +356,7 @@ def test_evidence_upload_download_and_refusal(
     assert response.status_code == 302 and response["Location"].endswith(f"#req-{code}")
     evidence = Evidence.objects.get()
     assert (evidence.content_type, evidence.original_name) == ("application/pdf", "制度.pdf")
-    page = browser.get(f"/assessments/{assessment.pk}/").content.decode()
+    page = browser.get(response["Location"]).content.decode()
     assert f"/assessments/evidence/{evidence.pk}/" in page and "制度.pdf" in page
 
     response = browser.get(f"/assessments/evidence/{evidence.pk}/")
@@ -455,8 +465,9 @@ def test_questionnaire_queries_are_bounded(
 ):
     assessment = services.assessment_start(actor=enterprise_user, factory=mine)
     answer(assessment, enterprise_user, codes_of(assessment)[:50])
+    part = f"/assessments/{assessment.pk}/parts/{codes_of(assessment)[60].split('.')[0]}/"
     with django_assert_max_num_queries(12):
-        assert browser.get(f"/assessments/{assessment.pk}/").status_code == 200
+        assert browser.get(part).status_code == 200
     with django_assert_max_num_queries(20):
         response = browser.post(
             f"/assessments/{assessment.pk}/answers/{codes_of(assessment)[60]}/",

@@ -22,6 +22,7 @@ from assessments.services import (
     assessment_answers_save,
     assessment_start,
     assessment_submit,
+    evidence_add,
 )
 from certification import services
 from certification.models import (
@@ -146,6 +147,15 @@ DEMO_ASSESSMENTS = [
     ),
 ]
 
+# The factory whose last assessment carries notes and an evidence file: "start from my last
+# assessment" copies them into the new draft (the Huqiu factory's 30-day-old one).
+DEMO_REASSESSMENT = ("苏州精工虎丘智能工厂", 30)
+DEMO_NOTES = [
+    "智能制造发展规划（2024—2026）已经董事会审议通过，见附件。",
+    "设立智能制造推进办公室，由分管副总经理牵头。",
+    "年度培训计划覆盖数字化岗位，培训记录在人力资源系统。",
+]
+
 # Basic certificates the city bureau then suspends or revokes: (factory, action, reason).
 DEMO_CERTIFICATE_ACTIONS = [
     ("苏州精工张家港包装工厂", "suspend", "安全生产事故调查期间暂停认定，待调查结论后处理。"),
@@ -243,16 +253,30 @@ class Command(BaseCommand):
                 answers = [{"requirement": c, "score": 1} for c in codes[: len(codes) // 2]]
                 assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
                 continue
-            self._assessment(actor, factory, target, days_ago)
+            documented = (factory_name, days_ago) == DEMO_REASSESSMENT
+            self._assessment(actor, factory, target, days_ago, documented=documented)
 
     @staticmethod
-    def _assessment(actor: User, factory: Factory, target: int, days_ago: int = 0) -> Assessment:
-        """A submitted self-assessment at ``target`` (submitted ``days_ago``, as demo history)."""
+    def _assessment(
+        actor: User, factory: Factory, target: int, days_ago: int = 0, *, documented: bool = False
+    ) -> Assessment:
+        """A submitted self-assessment at ``target`` (submitted ``days_ago``, as demo history);
+        ``documented``: with notes on its first requirements and an evidence file."""
         assessment = assessment_start(actor=actor, factory=factory)
         spec = model_spec_for(assessment.version, assessment.industry_type)
         codes = [r.code for r in spec.applicable_requirements()]
         answers = [{"requirement": c, "score": _demo_answer(c, target)} for c in codes]
+        if documented:
+            for answer, note in zip(answers, DEMO_NOTES, strict=False):
+                answer["note"] = note
         assessment_answers_save(actor=actor, assessment=assessment, answers=answers)
+        if documented:
+            evidence_add(
+                actor=actor,
+                assessment=assessment,
+                requirement_code=codes[0],
+                upload=SimpleUploadedFile("智能制造发展规划.pdf", DEMO_PDF),
+            )
         assessment = assessment_submit(actor=actor, assessment=assessment)
         if days_ago:
             # Demo history only: move the submission back in time, as if done earlier.
