@@ -6,13 +6,14 @@ shows on the next request); an unchanged answer is a 304."""
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
@@ -37,11 +38,10 @@ from core.api import error_responses
 from core.errors import NotFound
 from core.i18n import english_active
 from core.pagination import KeysetPagination
+from core.rendering import iso_datetime
 from core.throttling import AnonRateThrottle
 from factories.models import Factory
 from factories.validators import USCC_LENGTH, normalize_uscc
-
-_DATETIME = serializers.DateTimeField()
 
 
 class RegistryCertificateOutput(serializers.Serializer):
@@ -110,18 +110,19 @@ class RegistryQueryInput(serializers.Serializer):  # query parameters: others ar
         return value
 
 
-def certificate_data(certificate: Any) -> dict[str, Any]:
+def certificate_data(certificate: Any, zone: tzinfo) -> dict[str, Any]:
     changed = certificate.status_changed_at
     return {
         "number": certificate.number,
         "tier": certificate.tier,
         "status": certificate.status,
         "issued_on": certificate.issued_on.isoformat(),
-        "status_changed_at": None if changed is None else _DATETIME.to_representation(changed),
+        "status_changed_at": None if changed is None else iso_datetime(changed, zone),
     }
 
 
 def entry_data(entry: RegistryFactory) -> dict[str, Any]:
+    zone = timezone.get_current_timezone()
     return {
         "id": entry.id,
         "name": entry.name,
@@ -132,7 +133,7 @@ def entry_data(entry: RegistryFactory) -> dict[str, Any]:
         "city_code": entry.city_code,
         "city": entry.city,
         "highest_active_tier": entry.highest_active_tier,
-        "certificates": [certificate_data(c) for c in entry.certificates],
+        "certificates": [certificate_data(c, zone) for c in entry.certificates],
     }
 
 
@@ -161,7 +162,10 @@ def public_cacheable(
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())
-    patch_cache_control(response, public=True, no_cache=True)
+    if "Cache-Control" in response:
+        patch_cache_control(response, public=True, no_cache=True)
+    else:  # the usual case, without parsing a header that is not there
+        response["Cache-Control"] = "public, no-cache"
     # The ETag alone decides: a change within the same second still shows.
     conditional = get_conditional_response(request, etag=etag, response=response)
     return response if conditional is None else conditional
@@ -240,7 +244,7 @@ def verification_data(certificate: Certificate) -> dict[str, Any]:
         return (obj.name_en or obj.name_zh) if english else obj.name_zh
 
     return {
-        **certificate_data(certificate),
+        **certificate_data(certificate, timezone.get_current_timezone()),
         "status_label": certificate.get_status_display(),
         "self_declared": certificate.self_declared,
         "factory": factory.name,

@@ -4,14 +4,18 @@ never hide a revocation, and the verification of one certificate by its printed 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from certification import services
+from certification.api.registry import certificate_data
 from certification.models import Certificate
 from certification.verification import certificate_token
 from tests import model_factories as mf
@@ -222,3 +226,17 @@ def test_the_quick_lookup_keeps_the_throttle_and_leaves_credentials_to_the_full_
     answers = [client.get(url) for _ in range(3)]
     assert [answer.status_code for answer in answers] == [200, 200, 429]
     assert answers[2].json()["code"] == "throttled" and answers[2]["Retry-After"]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/Los_Angeles"])
+def test_the_registry_writes_dates_as_drf_does(zone):
+    """The registry writes a certificate's status change without DRF's field (it is the hot
+    path); the text is the field's, in the active time zone, UTC as ``Z`` included."""
+    changed = datetime(2026, 10, 1, 23, 30, 5, 123456, tzinfo=UTC)
+    row = type("Row", (), {"number": "N", "tier": "basic", "status": "active"})()
+    row.issued_on, row.status_changed_at = changed.date(), changed
+    with timezone.override(zone):
+        written = certificate_data(row, timezone.get_current_timezone())["status_changed_at"]
+        expected = serializers.DateTimeField().to_representation(changed)
+    assert written == expected
+    assert written.endswith("Z") == (zone == "UTC")
