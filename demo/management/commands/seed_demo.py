@@ -50,7 +50,7 @@ from demo.national_chain import (
 from exports.models import ExportJob
 from exports.services import export_job_create, export_job_run
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
-from factories.services import cultivation_pool_add, enterprise_register, factory_create
+from factories.services import enterprise_register, factory_create, pool_entry_add
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
 from workdays.calendar import CalendarYearMissing
@@ -566,7 +566,7 @@ class Command(BaseCommand):
         pooled_names = ["苏州精工昆山精密部件工厂", *(name for name, _step in DEMO_REVIEW_STEPS)]
         for pooled in Factory.objects.filter(name__in=pooled_names):
             if not CultivationPoolEntry.objects.filter(factory=pooled).exists():
-                cultivation_pool_add(
+                pool_entry_add(
                     actor=users["city_suzhou"],
                     factory=pooled,
                     year=timezone.localdate().year,
