@@ -325,5 +325,12 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    """The city bureau rejects a self-declared basic filing; its certificate is revoked."""
+    """The city bureau rejects a self-declared basic filing; its certificate is revoked. (The
+    rejection of a filing is confirmed on its own page, which this posts to.)"""
+    from certification.views.filings import application_confirm
+
+    application = selectors.application_get_for(acting_user(request), pk)
+    transition = application_workflow(application).get(Action.REJECT)
+    if transition is not None and transition.form == Form.CONFIRMATION:
+        return application_confirm(request, pk, Action.REJECT)
     return application_act(request, pk, Action.REJECT)
