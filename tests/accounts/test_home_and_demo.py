@@ -188,7 +188,12 @@ def test_home_counts_follow_scope(demo):
     sign_in(client, "prov_jiangsu")
     context = client.get("/").context
     jiangsu = [f for *_rest, factories in DEMO_ENTERPRISES for f in factories if f[2][:2] == "32"]
-    assert (context["enterprise_count"], context["factory_count"]) == (2, len(jiangsu))
+    # Two of DEMO_ENTERPRISES and the city bureau's day's, each with one Suzhou factory.
+    city_day = len(DEMO_CITY_ENTERPRISES)
+    assert (context["enterprise_count"], context["factory_count"]) == (
+        2 + city_day,
+        len(jiangsu) + city_day,
+    )
 
 
 def test_wrong_password_is_refused_with_a_message(demo):

@@ -610,8 +610,8 @@ class Command(BaseCommand):
         NationalDemo(users, assess=self._assessment, say=self.stdout.write).seed()
         self._seed_join_request(users)
         self._seed_deadlines()
-        self._seed_exports(users)
         self._seed_city_day(users)
+        self._seed_exports(users)
 
     def _seed_city_day(self, users: dict[str, User]) -> None:
         """New basic filings for the Suzhou bureau (one contradicting the enterprise record,
