@@ -113,6 +113,9 @@ def next_steps_for(user: User) -> list[NextStep]:
         steps.append(NextStep(_("Review self-assessments in your jurisdiction"), "assessment-list"))
         if user.role == Role.CITY_OFFICIAL:
             steps.append(NextStep(_("Review self-declared basic factories"), "basic-filings"))
+            steps.append(NextStep(_("Keep the city's key cultivation pool"), "pool-list"))
+        if user.role == Role.PROVINCIAL_OFFICIAL:
+            steps.append(NextStep(_("See the cities' key cultivation pools"), "pool-list"))
         if user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER):
             steps.append(NextStep(_("Campaigns"), "campaign-list"))
         if user.role == Role.PROVINCIAL_OFFICIAL:

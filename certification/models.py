@@ -839,6 +839,9 @@ class Certificate(Located):
     # lapse: the certifying authority decides (the flagged certificates are its worklist).
     flagged_at = models.DateTimeField(_("flagged for review at"), null=True, blank=True)
     flag_note = models.TextField(_("flag"), blank=True)
+    # A self-declared (basic) certificate is a filing the city bureau reviews: it confirms it
+    # (this stamp) or rejects it (the certificate is revoked). Neither yet: a new filing.
+    filing_confirmed_at = models.DateTimeField(_("filing confirmed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-pk"]
@@ -862,6 +865,14 @@ class Certificate(Located):
                 fields=["authority", "-flagged_at"],
                 condition=models.Q(flagged_at__isnull=False),
                 name="certificate_flagged_idx",
+            ),
+            # The city's new (unreviewed) basic filings, counted on every page of its officials.
+            models.Index(
+                fields=["city"],
+                condition=models.Q(
+                    self_declared=True, status="active", filing_confirmed_at__isnull=True
+                ),
+                name="certificate_new_filing_idx",
             ),
         ]
 

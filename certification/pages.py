@@ -20,6 +20,7 @@ from accounts.selectors import AnyUser, scope_for
 from assessments.models import Assessment
 from assessments.selectors import assessment_list_for
 from certification import selectors
+from certification.contradictions import Contradiction, FilingFacts, filing_contradictions
 from certification.forms import ApplicationFilterForm
 from certification.models import (
     Application,
@@ -35,6 +36,7 @@ from certification.models import (
     Tier,
     TierCondition,
 )
+from certification.workflow.definitions import Action
 from certification.workflow.policies import tier_condition
 from core.errors import NotFound
 from factories.models import Factory
@@ -142,14 +144,110 @@ def campaigns_accepting(
     return selectors.campaign_list().filter(accepting).order_by("opens_on", "tier", "pk")
 
 
-def basic_filings_for(user: AnyUser) -> QuerySet[Certificate]:
-    """Self-declared certificates (the basic filings) in the user's scope, newest first."""
-    return (
+class FilingReview:
+    """Which filings a list shows, by the city's review: new, confirmed or rejected."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CHOICES = (NEW, CONFIRMED, REJECTED)
+
+
+def _new_filings() -> Q:
+    return Q(status=Certificate.Status.ACTIVE, filing_confirmed_at__isnull=True)
+
+
+def basic_filings_for(user: AnyUser, review: str = "") -> QuerySet[Certificate]:
+    """Self-declared certificates (the basic filings) in the user's scope, newest first;
+    ``review`` keeps the new, confirmed or rejected ones (anything else: all)."""
+    qs = (
         selectors.certificate_list_for(user)
         .filter(self_declared=True)
-        .select_related("application")
+        .select_related("application", "authority", "factory__city")
         .order_by("-issued_on", "-pk")
     )
+    if review == FilingReview.NEW:
+        qs = qs.filter(_new_filings())
+    elif review == FilingReview.CONFIRMED:
+        qs = qs.filter(filing_confirmed_at__isnull=False)
+    elif review == FilingReview.REJECTED:
+        qs = qs.filter(application__status=Application.Status.REJECTED)
+    return qs
+
+
+def new_filings_count(user: AnyUser) -> int:
+    """The city's new (neither confirmed nor rejected) basic filings: one COUNT query."""
+    if not selectors.basic_filings_visible(user):
+        return 0
+    return selectors.certificate_list_for(user).filter(_new_filings(), self_declared=True).count()
+
+
+@dataclass
+class FilingRow:
+    certificate: Certificate
+    is_new: bool
+    contradictions: list[Contradiction]
+    actions: list[Any]  # ActionOption, the application's for the viewer
+
+
+def filing_facts(certificate: Certificate, declarations: list[DeclarationAnswer]) -> FilingFacts:
+    declared = next(
+        (d.affirmed for d in declarations if d.kind == Declaration.ABOVE_DESIGNATED_SIZE), None
+    )
+    factory = certificate.factory
+    return FilingFacts(
+        declared_above_size=declared,
+        enterprise_above_size=factory.enterprise.above_designated_size,
+        filed_city=certificate.authority.city_id or "",
+        factory_city=factory.city_id,
+        factory_city_name=factory.city.name,
+    )
+
+
+def filing_rows(user: AnyUser, certificates: list[Certificate]) -> list[FilingRow]:
+    """Each filing of a page with its contradictions and the viewer's actions: one query for
+    the declarations of the page, none per row (the rows carry their certificate)."""
+    from certification.workflow.engine import available_actions_for
+
+    by_application: dict[int, list[DeclarationAnswer]] = {}
+    for answer in DeclarationAnswer.objects.filter(
+        application_id__in=[c.application_id for c in certificates],
+        kind=Declaration.ABOVE_DESIGNATED_SIZE,
+    ):
+        by_application.setdefault(answer.application_id, []).append(answer)
+    rows = []
+    for certificate in certificates:
+        application = certificate.application
+        application._filing_certificate = certificate  # type: ignore[attr-defined]
+        rows.append(
+            FilingRow(
+                certificate=certificate,
+                is_new=certificate.status == Certificate.Status.ACTIVE
+                and certificate.filing_confirmed_at is None,
+                contradictions=filing_contradictions(
+                    filing_facts(certificate, by_application.get(application.pk, []))
+                ),
+                actions=[
+                    option
+                    for option in available_actions_for(user, application)
+                    if option.action in (Action.CONFIRM_FILING, Action.REJECT)
+                ],
+            )
+        )
+    return rows
+
+
+def application_filing_contradictions(
+    application: Application, certificate: Certificate | None
+) -> list[Contradiction]:
+    """The contradictions of one basic filing (its detail page); none for other tiers."""
+    if certificate is None or not certificate.self_declared:
+        return []
+    certificate = Certificate.objects.select_related(
+        "authority", "factory__city", "factory__enterprise"
+    ).get(pk=certificate.pk)
+    declarations = list(application.declarations.filter(kind=Declaration.ABOVE_DESIGNATED_SIZE))
+    return filing_contradictions(filing_facts(certificate, declarations))
 
 
 # --- one application ---------------------------------------------------------------------------

@@ -58,7 +58,7 @@ from core import refcache
 from core.errors import NotFound, PermissionDenied
 from core.i18n import english_active
 from core.prepared import PreparedQuery
-from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership, in_pool
 from factories.selectors import enterprise_can_manage, factory_scoped
 from regions.models import Authority
 
@@ -303,7 +303,7 @@ def _snapshot_rows(factory_id: int, *, exclude: Application | None = None) -> Qu
         .values_list(Value("certified"), "tier")
         .union(
             open_apps.order_by().values_list(Value("open"), "tier"),
-            CultivationPoolEntry.objects.filter(factory_id=factory_id)
+            CultivationPoolEntry.objects.filter(in_pool(), factory_id=factory_id)
             .order_by()
             .values_list(Value("pool"), Cast("year", CharField())),
             all=True,
@@ -438,7 +438,7 @@ def applications_facts(
         held[factory_id].add(tier)
     pools: dict[int, set[int]] = defaultdict(set)
     for factory_id, year in CultivationPoolEntry.objects.filter(
-        factory_id__any=factory_ids
+        in_pool(), factory_id__any=factory_ids
     ).values_list("factory_id", "year"):
         pools[factory_id].add(year)
     open_apps: dict[int, list[tuple[int, str]]] = defaultdict(list)

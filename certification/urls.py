@@ -44,6 +44,11 @@ urlpatterns = [
         "applications/<int:pk>/reject/", applications.application_reject, name="application-reject"
     ),
     path(
+        "applications/<int:pk>/confirm/<slug:action>/",
+        filings.application_confirm,
+        name="application-confirm",
+    ),
+    path(
         "applications/<int:pk>/act/<slug:action>/",
         applications.application_act,
         name="application-act",

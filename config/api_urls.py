@@ -25,6 +25,7 @@ from certification.api.registry import RegistryCertificateDetail, registry_list
 from dashboard.api import DashboardView
 from exports.api import ExportDetail, ExportFile, ExportList
 from factories.api import EnterpriseViewSet, FactoryViewSet
+from factories.pool_api import PoolEntryViewSet
 from webhooks.api import WebhookViewSet
 
 router = DefaultRouter()
@@ -35,6 +36,7 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("applications", ApplicationViewSet, basename="application")
 router.register("certificates", CertificateViewSet, basename="certificate")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("pool", PoolEntryViewSet, basename="pool-entry")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

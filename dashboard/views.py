@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import ScopeLevel
 from accounts.selectors import acting_user, next_steps_for, scope_for
 from certification.models import Tier
+from certification.pages import new_filings_count
+from certification.selectors import basic_filings_visible
 from certification.workflow.states import STATES
 from dashboard import charts, selectors
 from dashboard.figures import LEVELS, TIERS
@@ -82,6 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_enterprises": enterprises[:10] if scope.level == ScopeLevel.ENTERPRISE else [],
         "factory_cards": [],
     }
+    if basic_filings_visible(user):  # one COUNT query
+        context["new_filings"] = new_filings_count(user)
     if scope.level == ScopeLevel.ENTERPRISE:
         context["factory_cards"] = [(card, _step_link(card)) for card in enterprise_home_for(user)]
     return render(request, "home.html", context)

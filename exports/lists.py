@@ -22,6 +22,8 @@ from certification.models import Application, Certificate, Tier
 from certification.workflow.definitions import states_waiting_for
 from exports.kinds import Column, ExportKind, register
 from exports.kinds import ColumnKind as K
+from factories import selectors as factory_selectors
+from factories.forms import PoolFilterForm
 
 FACTORY = Column(_("Factory"), "factory__name")
 ENTERPRISE = Column(_("Enterprise"), "factory__enterprise__name", officials_only=True)
@@ -123,7 +125,7 @@ register(
 
 
 def _basic_filings(user: AnyUser, params: QueryDict) -> QuerySet[Any]:
-    return pages.basic_filings_for(user)
+    return pages.basic_filings_for(user, params.get("review", ""))
 
 
 register(
@@ -140,7 +142,36 @@ register(
             USCC,
             Column(_("Issued on"), "issued_on", K.DATE),
             Column(_("Status"), "status", K.CHOICE, choices=Certificate.Status),
+            Column(_("Filing confirmed at"), "filing_confirmed_at", K.DATETIME),
             Column(_("Application"), "application_id", K.NUMBER),
+        ),
+    )
+)
+
+
+def _pool(user: AnyUser, params: QueryDict) -> QuerySet[Any]:
+    form = PoolFilterForm(params)
+    year = form.cleaned_data.get("year") if form.is_valid() else None
+    return factory_selectors.pool_list_for(user, year=year)
+
+
+register(
+    ExportKind(
+        name="cultivation_pool",
+        label=_("Key cultivation pool"),
+        page="pool-list",
+        rows=_pool,
+        may_export=lambda user: bool(factory_selectors.pool_visible(user)),
+        columns=(
+            Column(_("Year"), "year", K.NUMBER),
+            Column(_("Factory"), "factory__name"),
+            Column(_("Enterprise"), "factory__enterprise__name"),
+            Column(_("Unified social credit code"), "factory__enterprise__uscc"),
+            Column(_("City"), "factory__city", K.BILINGUAL),
+            Column(_("Reason"), "reason"),
+            Column(_("Added at"), "created_at", K.DATETIME),
+            Column(_("Removed at"), "removed_at", K.DATETIME),
+            Column(_("Reason for the removal"), "removal_reason"),
         ),
     )
 )

@@ -89,8 +89,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(CultivationPoolEntry)
 class CultivationPoolEntryAdmin(admin.ModelAdmin):
-    list_display = ("factory", "year", "authority", "added_by", "created_at")
+    list_display = ("factory", "year", "authority", "added_by", "created_at", "removed_at")
     list_filter = ("year", "authority__province")
+    # Removal goes through the service (the city's pool page), which keeps the audit trail.
+    readonly_fields = ("removed_at", "removed_by", "removal_reason")
     search_fields = ("factory__name", "factory__enterprise__name", "reason")
     list_select_related = ("factory", "authority", "added_by")
     autocomplete_fields = ("factory", "authority", "added_by")

@@ -69,3 +69,40 @@ class FactoryForm(forms.Form):
     address = forms.CharField(label=_("Address"), max_length=300)
     city = CityChoiceField(label=_("City"))
     industry = IndustryChoiceField(label=_("Industry (GB/T 4754-2017)"))
+
+
+# --- the cultivation pool ----------------------------------------------------------------------
+
+
+class PoolFilterForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+
+
+class PoolAddForm(forms.Form):
+    """A factory (chosen among the search results of the official's city), a year, a reason.
+    The service checks the business rules (the city, the year's range, one entry a year) and
+    the view shows its refusals at these fields."""
+
+    factory = forms.IntegerField(
+        label=_("Factory"),
+        min_value=1,
+        error_messages={"required": _("Search for the factory and choose it.")},
+    )
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name != "factory":
+                field.widget.attrs.setdefault("class", "form-control")
+
+
+class PoolRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the removal"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )

@@ -216,14 +216,86 @@ class CultivationPoolEntry(models.Model):
         verbose_name=_("added by"),
     )
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # Removal keeps the row (who put the factory in, and who took it out, and why). A removed
+    # entry no longer counts for the advanced tier: every reader goes through ``in_pool``.
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+    removal_reason = models.TextField(_("reason for the removal"), blank=True)
 
     class Meta:
         ordering = ["-year", "factory_id"]
         verbose_name = _("cultivation pool entry")
         verbose_name_plural = _("cultivation pool entries")
         constraints = [
-            models.UniqueConstraint(fields=["factory", "year"], name="pool_entry_unique_per_year")
+            # One current entry per factory and year; removed ones stay beside a new one.
+            models.UniqueConstraint(
+                fields=["factory", "year"],
+                condition=models.Q(removed_at__isnull=True),
+                name="pool_entry_unique_per_year",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["authority", "year", "id"], name="pool_entry_authority_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.factory} ({self.year})"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+def in_pool() -> models.Q:
+    """The entries that count: not removed. Every reader of pool membership filters by it."""
+    return models.Q(removed_at__isnull=True)
+
+
+class PoolEventType(models.TextChoices):
+    ADDED = "pool_added", _("Added to the cultivation pool")
+    REMOVED = "pool_removed", _("Removed from the cultivation pool")
+
+
+class PoolEvent(models.Model):
+    """An audit event of the cultivation pool: who, for which authority, when, why, and what
+    changed (``extra_data``). Written in the same transaction as the change."""
+
+    entry = models.ForeignKey(
+        CultivationPoolEntry,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("cultivation pool entry"),
+    )
+    event_type = models.CharField(_("event"), max_length=20, choices=PoolEventType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    acting_authority = models.ForeignKey(
+        "regions.Authority",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acting for"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    extra_data = models.JSONField(_("details"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("cultivation pool event")
+        verbose_name_plural = _("cultivation pool events")
+
+    def __str__(self) -> str:
+        return f"{self.event_type}: {self.entry_id}"

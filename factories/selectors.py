@@ -7,11 +7,11 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from accounts.models import ScopeLevel, User
+from accounts.models import Role, ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, Scope, scope_for
 from core.errors import NotFound
 from core.prepared import PreparedQuery
-from factories.models import Enterprise, Factory, Membership
+from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership
 
 
 def region_filter(scope: Scope) -> Q | None:
@@ -244,3 +244,75 @@ def enterprise_can_manage(user: AnyUser, enterprise: Enterprise) -> Decision:
     if Membership.objects.filter(user=user, enterprise=enterprise).exists():
         return Decision(True)
     return Decision(False, _("Only members of this enterprise can change its data."))
+
+
+# --- the city's key cultivation pool -----------------------------------------------------------
+
+
+def pool_visible(user: AnyUser) -> Decision:
+    """City officials keep their city's pool; provincial officials read their province's."""
+    if (
+        isinstance(user, User)
+        and user.is_active
+        and user.authority_id is not None
+        and user.role in (Role.CITY_OFFICIAL, Role.PROVINCIAL_OFFICIAL)
+    ):
+        return Decision(True)
+    return Decision(False, _("Only city and provincial officials see the cultivation pool."))
+
+
+def pool_maintainer(user: AnyUser) -> bool:
+    """Whether the user adds to and removes from a pool (their city's)."""
+    scope = scope_for(user)
+    return (
+        isinstance(user, User)
+        and user.role == Role.CITY_OFFICIAL
+        and scope.level == ScopeLevel.CITY
+        and scope.city_code is not None
+    )
+
+
+def pool_list_for(user: AnyUser, *, year: int | None = None) -> QuerySet[CultivationPoolEntry]:
+    """The pool entries the user may see, removed ones included (they say so), newest year
+    first: a city official's city, a provincial official's province, nobody else's."""
+    qs = CultivationPoolEntry.objects.select_related(
+        "factory__enterprise", "factory__city", "authority", "added_by", "removed_by"
+    ).order_by("-year", "-pk")
+    if not pool_visible(user):
+        return qs.none()
+    scope = scope_for(user)
+    if scope.level == ScopeLevel.CITY and scope.city_code is not None:
+        qs = qs.filter(authority__city_id=scope.city_code)
+    elif scope.level == ScopeLevel.PROVINCE and scope.province_code is not None:
+        qs = qs.filter(authority__province_id=scope.province_code)
+    else:
+        return qs.none()
+    if year is not None:
+        qs = qs.filter(year=year)
+    return qs
+
+
+def pool_entry_get_for(user: AnyUser, pk: Any) -> CultivationPoolEntry:
+    try:
+        return pool_list_for(user).get(pk=pk)
+    except (CultivationPoolEntry.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("Pool entry not found.")) from None
+
+
+def pool_factory_candidates(user: AnyUser, search: str, *, limit: int = 20) -> list[Factory]:
+    """Factories of the official's city whose name, or whose enterprise's name or USCC,
+    matches ``search`` (the add form's lookup). Empty for anyone who does not keep a pool."""
+    search = (search or "").strip()
+    if not search or not pool_maintainer(user):
+        return []
+    scope = scope_for(user)
+    match = (
+        Q(name__icontains=search)
+        | Q(enterprise__name__icontains=search)
+        | Q(enterprise__uscc=search.upper())
+    )
+    return list(
+        Factory.objects.select_related("enterprise")
+        .filter(match, city_id=scope.city_code)
+        .order_by("name", "pk")[:limit]
+    )

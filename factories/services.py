@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Value, When
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import NotificationKind, Role, User
@@ -20,7 +21,16 @@ from core.data import read_json_file
 from core.errors import Conflict, DomainError, PermissionDenied
 from core.outbox import outbox_add
 from core.uniqueness import save_unless_exists
-from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
+from factories.models import (
+    CultivationPoolEntry,
+    Enterprise,
+    Factory,
+    Industry,
+    Membership,
+    PoolEvent,
+    PoolEventType,
+    in_pool,
+)
 from factories.selectors import enterprise_can_manage
 from factories.validators import normalize_uscc
 from regions.models import Authority, City
@@ -260,31 +270,107 @@ def _factory_is_under_review_or_certified(factory: Factory) -> bool:
     )
 
 
-@transaction.atomic
-def cultivation_pool_add(
-    *, actor: User, factory: Factory, year: int, reason: str
-) -> CultivationPoolEntry:
-    """A city official puts a factory of their city into the key cultivation pool for a year."""
+def pool_years(today: date | None = None) -> range:
+    """The years a factory can be put into the pool for: last year to two years ahead."""
+    year = (today or timezone.localdate()).year
+    return range(year - 1, year + 3)
+
+
+def _require_city_official(actor: User) -> Authority:
     authority: Authority | None = actor.authority
     if actor.role != Role.CITY_OFFICIAL or authority is None or authority.city_id is None:
         raise PermissionDenied(_("Only city officials can maintain the cultivation pool."))
+    return authority
+
+
+def _pool_event(
+    *,
+    entry: CultivationPoolEntry,
+    event_type: PoolEventType,
+    actor: User,
+    reason: str,
+    extra: dict[str, Any],
+) -> PoolEvent:
+    return PoolEvent.objects.create(
+        entry=entry,
+        event_type=event_type,
+        actor=actor,
+        acting_authority=actor.authority,
+        reason=reason,
+        extra_data=extra,
+    )
+
+
+@transaction.atomic
+def pool_entry_add(
+    *, actor: User, factory: Factory, year: int, reason: str
+) -> CultivationPoolEntry:
+    """A city official puts a factory of their city into the key cultivation pool for a year."""
+    authority = _require_city_official(actor)
     if factory.city_id != authority.city_id:
-        raise PermissionDenied(_("This factory is not in your city."))
+        message = _("This factory is not in your city.")
+        raise PermissionDenied(message, fields={"factory": [message]})
+    years = pool_years()
+    if year not in years:
+        message = _("Choose a year from %(first)s to %(last)s.") % {
+            "first": years[0],
+            "last": years[-1],
+        }
+        raise DomainError(message, code="year_out_of_range", fields={"year": [message]})
     if not (reason or "").strip():
         message = _("Give the reason for adding the factory.")
         raise DomainError(message, fields={"reason": [message]})
     entry = CultivationPoolEntry(
         factory=factory, authority=authority, year=year, reason=reason.strip(), added_by=actor
     )
-    clash = CultivationPoolEntry.objects.filter(factory=factory, year=year)
+    clash = CultivationPoolEntry.objects.filter(in_pool(), factory=factory, year=year)
     existing = save_unless_exists(entry, clash=clash)
     if existing is not None:
+        message = _("This factory is already in the cultivation pool for %(year)s.") % {
+            "year": year
+        }
         raise Conflict(
-            _("This factory is already in the cultivation pool for %(year)s.") % {"year": year},
-            code="already_in_pool",
-            existing_id=existing.pk,
+            message, code="already_in_pool", fields={"year": [message]}, existing_id=existing.pk
         )
+    _pool_event(
+        entry=entry,
+        event_type=PoolEventType.ADDED,
+        actor=actor,
+        reason=entry.reason,
+        extra={"factory": factory.pk, "year": year},
+    )
     return entry
+
+
+@transaction.atomic
+def pool_entry_remove(
+    *, actor: User, entry: CultivationPoolEntry, reason: str
+) -> CultivationPoolEntry:
+    """A city official takes a factory out of the pool. The row stays, stamped with who, when
+    and why; it no longer counts for the advanced tier."""
+    authority = _require_city_official(actor)
+    locked = CultivationPoolEntry.objects.select_for_update().get(pk=entry.pk)
+    if locked.authority_id != authority.pk:
+        raise PermissionDenied(_("This entry belongs to another city's pool."))
+    if locked.removed_at is not None:
+        raise Conflict(
+            _("This factory has already been removed from the pool."), code="already_removed"
+        )
+    if not (reason or "").strip():
+        message = _("Give the reason for removing the factory.")
+        raise DomainError(message, fields={"reason": [message]})
+    locked.removed_at = timezone.now()
+    locked.removed_by = actor
+    locked.removal_reason = reason.strip()
+    locked.save(update_fields=["removed_at", "removed_by", "removal_reason"])
+    _pool_event(
+        entry=locked,
+        event_type=PoolEventType.REMOVED,
+        actor=actor,
+        reason=locked.removal_reason,
+        extra={"factory": locked.factory_id, "year": locked.year},
+    )
+    return locked
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from factories import views
+from factories import pool_views, views
 
 urlpatterns = [
     path("enterprises/", views.enterprise_list, name="enterprise-list"),
@@ -13,4 +13,7 @@ urlpatterns = [
         name="factory-create",
     ),
     path("factories/<int:pk>/edit/", views.factory_edit, name="factory-edit"),
+    path("pool/", pool_views.pool_list, name="pool-list"),
+    path("pool/add/", pool_views.pool_add, name="pool-add"),
+    path("pool/<int:pk>/remove/", pool_views.pool_remove, name="pool-remove"),
 ]

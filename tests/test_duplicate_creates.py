@@ -190,11 +190,11 @@ def test_a_second_open_application_or_draft_assessment_names_the_first(enterpris
 @pytest.mark.django_db
 def test_a_factory_already_in_the_pool_names_the_entry(suzhou_official):
     factory = mf.FactoryFactory()
-    entry = factory_services.cultivation_pool_add(
+    entry = factory_services.pool_entry_add(
         actor=suzhou_official, factory=factory, year=2027, reason="培育"
     )
     with pytest.raises(Conflict) as refused:
-        factory_services.cultivation_pool_add(
+        factory_services.pool_entry_add(
             actor=suzhou_official, factory=factory, year=2027, reason="培育"
         )
     assert refused.value.code == "already_in_pool" and refused.value.existing_id == entry.pk
@@ -249,7 +249,7 @@ def test_a_pool_entry_added_concurrently_is_a_conflict(reference_data):
 
     def add() -> Exception | None:
         try:
-            factory_services.cultivation_pool_add(
+            factory_services.pool_entry_add(
                 actor=official, factory=factory, year=2027, reason="培育"
             )
         except Conflict as exc:

@@ -39,7 +39,7 @@ from accounts.models import Role
 from accounts.services import api_token_create
 from certification import services
 from certification.models import Application, Certificate, Declaration
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, ready_basic, submitted_assessment
 from tests.certification.review_setup import advanced_at, make_cast
@@ -191,9 +191,7 @@ def _seed(capture) -> World:
         services.application_submit(actor=applicant, application=basic)
     certificate = Certificate.objects.get(application=basic)
     drafting = mf.FactoryFactory(enterprise=factory.enterprise)
-    cultivation_pool_add(
-        actor=city, factory=drafting, year=timezone.localdate().year, reason="重点培育"
-    )
+    pool_entry_add(actor=city, factory=drafting, year=timezone.localdate().year, reason="重点培育")
     assessment = submitted_assessment(applicant, drafting, 3)
     draft = services.application_create(
         actor=applicant,

@@ -740,6 +740,13 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         a basic filing went to (its certificate is revoked)."""
         return self._detail(self._fire(request, Action.REJECT, ReasonInput))
 
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
+    @action(detail=True, methods=["post"], url_path="confirm_filing")
+    def confirm_filing(self, request: Request, pk: str | None = None) -> Response:
+        """The city bureau a basic filing went to confirms it: the certificate stands, stamped
+        as reviewed (409: confirmed already, or not a standing filing)."""
+        return self._detail(self._fire(request, Action.CONFIRM_FILING, None))
+
     @extend_schema(
         request=None, responses={200: ExpertOutput(many=True), **error_responses(403, 404)}
     )

@@ -4,6 +4,7 @@ here, so callers write ``services.application_submit(...)`` whatever module hold
 from certification.services.campaigns import campaign_open
 from certification.services.certificates import (
     basic_declaration_reject,
+    basic_filing_confirm,
     certificate_reinstate,
     certificate_revoke,
     certificate_suspend,
@@ -60,6 +61,7 @@ __all__ = [
     "assessment_submitted",
     "deadlines_sweep",
     "basic_declaration_reject",
+    "basic_filing_confirm",
     "campaign_open",
     "certificate_reinstate",
     "certificate_revoke",

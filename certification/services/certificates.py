@@ -24,7 +24,7 @@ from certification.workflow.engine import (
     certificates_issued,
 )
 from certification.workflow.policies import tier_condition
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from factories.models import Factory
 from regions.models import Authority
 
@@ -210,6 +210,28 @@ def effect_revoke(context: TransitionContext) -> None:
             authorized=True,  # the application's step checked who rejects the filing
         )
         context.extra["certificate"] = certificate.number
+
+
+def effect_confirm_filing(context: TransitionContext) -> None:
+    """The city bureau confirms a self-declared filing: its certificate is stamped reviewed."""
+    certificate = (
+        Certificate.objects.select_for_update()
+        .filter(application=context.application, self_declared=True)
+        .first()
+    )
+    if certificate is None:
+        raise Conflict(_("This application has no basic filing to confirm."), code="no_filing")
+    certificate.filing_confirmed_at = timezone.now()
+    certificate.save(update_fields=["filing_confirmed_at"])
+    context.extra["certificate"] = certificate.number
+
+
+@transaction.atomic
+def basic_filing_confirm(*, actor: User, application: Application) -> Application:
+    """The city bureau confirms a self-declared basic filing (it stays certified)."""
+    return application_transition(
+        application=application, action=Action.CONFIRM_FILING, actor=actor
+    )
 
 
 @transaction.atomic

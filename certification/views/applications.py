@@ -160,6 +160,7 @@ def _render_detail(
     options = {option.action: option for option in available_actions_for(user, application)}
     withdraw = options.get(Action.WITHDRAW)
     claims = pages.application_claims(application)
+    certificate = pages.application_certificate(application)
     context = {
         "application": application,
         "status_label": state_label(application.status, for_applicant=is_member),
@@ -174,7 +175,7 @@ def _render_detail(
         "summary": claim_summary(application, claims),
         "indicators": indicator_rows_from_saved(pages.application_indicators(application)),
         "declarations": pages.application_declarations(application),
-        "certificate": pages.application_certificate(application),
+        "certificate": certificate,
         "timeline": timeline_rows(application, viewer=user, for_applicant=is_member),
         "withdraw_form": withdraw_form or ReasonForm(),
         "checks_running": application.status == Application.Status.SUBMITTED,
@@ -184,6 +185,9 @@ def _render_detail(
         context["scores"] = selectors.application_score_summary(application, viewer=user)
         context["rubric"] = tier_condition(application).review_rubric
         context["opinions"] = list(selectors.joint_opinions(application))
+        context["contradictions"] = pages.application_filing_contradictions(
+            application, certificate
+        )
         if application.tier in (Tier.EXCELLENT, Tier.LEADING):
             context["reconciliation"] = selectors.score_reconciliation(application)
     return render(request, "certification/application_detail.html", context, status=status)
@@ -218,6 +222,7 @@ DONE_MESSAGES: dict[str, Any] = {
     EventType.FILING_REJECTED: gettext_lazy(
         "The filing is rejected and the certificate is revoked."
     ),
+    EventType.FILING_CONFIRMED: gettext_lazy("The filing is confirmed."),
     EventType.FORWARDED: gettext_lazy("The application is forwarded to the provincial department."),
     EventType.RETURNED: gettext_lazy("The application is returned to the applicant."),
     EventType.REJECTED: gettext_lazy("The application is rejected."),
@@ -253,6 +258,8 @@ def application_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         action == Action.ACCEPT_ASSIGNMENT and request.POST.get("next") == "worklist"
     ):
         after = reverse("worklist")
+    elif request.POST.get("next") == "filings":  # a button of the basic filings list
+        after = reverse("basic-filings")
     # Who and when first: a form is only worth checking for the person whose step it is.
     check = action_check(user, application, action, transition)
     if not check:
@@ -318,5 +325,12 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    """The city bureau rejects a self-declared basic filing; its certificate is revoked."""
+    """The city bureau rejects a self-declared basic filing; its certificate is revoked. (The
+    rejection of a filing is confirmed on its own page, which this posts to.)"""
+    from certification.views.filings import application_confirm
+
+    application = selectors.application_get_for(acting_user(request), pk)
+    transition = application_workflow(application).get(Action.REJECT)
+    if transition is not None and transition.form == Form.CONFIRMATION:
+        return application_confirm(request, pk, Action.REJECT)
     return application_act(request, pk, Action.REJECT)

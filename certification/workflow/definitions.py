@@ -60,6 +60,7 @@ class Action(models.TextChoices):
     START_ACCEPTANCE = "start_acceptance", _("Start the acceptance review")
     PASS_ACCEPTANCE = "pass_acceptance", _("Pass the acceptance")
     VERIFY_LEVELS = "verify_levels", _("Record verified levels")
+    CONFIRM_FILING = "confirm_filing", _("Confirm the filing")
 
 
 class Form(models.TextChoices):
@@ -78,6 +79,9 @@ class Form(models.TextChoices):
     VISIT_REPORT = "visit_report", _("The visit's report and the cultivation plan")
     MILESTONE = "milestone", _("A milestone's progress report")
     VERIFIED_LEVELS = "verified_levels", _("A verified score per sub-domain")
+    # A page of its own that shows what the action does and asks for the reason (the city's
+    # rejection of a filing, which revokes the certificate): the button only leads there.
+    CONFIRMATION = "confirmation", _("A confirmation page with a reason")
 
 
 # Effects, by dotted path (see the module docstring).
@@ -86,6 +90,7 @@ RECORD_FAILED_RULES = "certification.services.checks.effect_record_failed_rules"
 SELF_DECLARE_CERTIFICATE = "certification.services.certificates.effect_self_declare"
 ISSUE_CERTIFICATE = "certification.services.certificates.effect_issue"
 REVOKE_CERTIFICATE = "certification.services.certificates.effect_revoke"
+CONFIRM_FILING = "certification.services.certificates.effect_confirm_filing"
 RECORD_RESUME_POINT = "certification.services.reviews.effect_record_resume_point"
 ASSIGN = "certification.services.reviews.effect_assign_experts"
 UNASSIGN = "certification.services.reviews.effect_unassign_experts"
@@ -196,6 +201,18 @@ BASIC_2025: Workflow = {
         form=Form.REASON,
         tone="outline-danger",
     ),
+    # The city bureau reviews each self-declared filing: it confirms it (the certificate
+    # stands, stamped as reviewed) or rejects it (the certificate is revoked). A filing neither
+    # confirmed nor rejected is new.
+    Action.CONFIRM_FILING: Transition(
+        frozenset({S.CERTIFIED}),
+        None,
+        Policy.FILING_CITY,
+        EventType.FILING_CONFIRMED,
+        guard=Guard.FILING_UNCONFIRMED,
+        effects=(CONFIRM_FILING,),
+        tone="success",
+    ),
     Action.REJECT: Transition(  # the city's rejection of a self-declared filing
         frozenset({S.CERTIFIED}),
         S.REJECTED,
@@ -204,7 +221,7 @@ BASIC_2025: Workflow = {
         needs_reason=True,
         effects=(REVOKE_CERTIFICATE,),
         notify=True,
-        form=Form.REASON,
+        form=Form.CONFIRMATION,
         tone="danger",
         label=_("Reject the filing"),
     ),

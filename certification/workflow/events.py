@@ -15,6 +15,7 @@ class EventType(models.TextChoices):
     SELF_DECLARED = "self_declare", _("Self-declared (basic tier)")
     WITHDRAWN = "withdraw", _("Withdrawn")
     FILING_REJECTED = "reject_filing", _("Filing rejected by the city")
+    FILING_CONFIRMED = "confirm_filing", _("Filing confirmed by the city")
     FORWARDED = "forward", _("Forwarded by the city to the province")
     RETURNED = "return", _("Returned for changes")
     REJECTED = "reject", _("Rejected")

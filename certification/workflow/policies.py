@@ -47,6 +47,7 @@ class Guard(enum.Enum):
     ON_RECOMMENDATION_LIST = "on_recommendation_list"
     SITE_VISIT_DUE = "site_visit_due"
     CULTIVATION_COMPLETE = "cultivation_complete"
+    FILING_UNCONFIRMED = "filing_unconfirmed"
 
 
 POLICY_ROLES: dict[Policy, frozenset[str]] = {
@@ -145,18 +146,26 @@ def _system(user: AnyUser, application: Application) -> Decision:
 def _filing_city(user: AnyUser, application: Application) -> Decision:
     """The city bureau a basic filing went to (the certificate's authority, even if the factory
     has moved since)."""
-    from certification.models import Certificate
-
     refused = Decision(False, _("Only the bureau the filing went to can review it."))
     authority = _authority(user, Role.CITY_OFFICIAL, Authority.Level.CITY)
     if authority is None:
         return refused
-    filed_with = (
-        Certificate.objects.filter(application=application)
-        .values_list("authority__city_id", flat=True)
-        .first()
-    ) or application.city_id
+    certificate = filing_certificate(application)
+    filed_with = (certificate.authority.city_id if certificate else None) or application.city_id
     return Decision(True) if authority.city_id == filed_with else refused
+
+
+def filing_certificate(application: Application) -> Certificate | None:
+    """The certificate of a basic filing with its authority. A list of filings sets it on each
+    application beforehand (``_filing_certificate``), so its buttons cost no query per row."""
+    if hasattr(application, "_filing_certificate"):
+        cached: Certificate | None = application._filing_certificate
+        return cached
+    from certification.models import Certificate
+
+    found = Certificate.objects.filter(application=application).select_related("authority").first()
+    application._filing_certificate = found  # type: ignore[attr-defined]
+    return found
 
 
 def _city_bureau(user: AnyUser, application: Application) -> Decision:
@@ -401,12 +410,24 @@ def _cultivation_complete(application: Application) -> Decision:
     return Decision(True)
 
 
+def _filing_unconfirmed(application: Application) -> Decision:
+    certificate = filing_certificate(application)
+    if certificate is None or certificate.filing_confirmed_at is None:
+        return Decision(True)
+    return Decision(
+        False,
+        _("The filing was confirmed on %(day)s.")
+        % {"day": certificate.filing_confirmed_at.date().isoformat()},
+    )
+
+
 GUARDS: dict[Guard, Callable[[Application], Decision]] = {
     Guard.ALL_EXPERTS_SCORED: _all_experts_scored,
     Guard.PUBLICITY_CLEARED: _publicity_cleared,
     Guard.ON_RECOMMENDATION_LIST: _on_recommendation_list,
     Guard.SITE_VISIT_DUE: _site_visit_due,
     Guard.CULTIVATION_COMPLETE: _cultivation_complete,
+    Guard.FILING_UNCONFIRMED: _filing_unconfirmed,
 }
 
 

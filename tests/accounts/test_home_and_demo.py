@@ -18,9 +18,12 @@ from certification.models import (
 from demo.management.commands.seed_demo import (
     DEMO_ASSESSMENTS,
     DEMO_CERTIFICATE_ACTIONS,
+    DEMO_CITY_ENTERPRISES,
+    DEMO_CONFIRMED_FILING,
     DEMO_ENTERPRISES,
     DEMO_NOTES,
     DEMO_PASSWORD,
+    DEMO_POOL_REMOVAL,
     DEMO_REASSESSMENT,
     DEMO_REVIEW_STEPS,
     DEMO_USERS,
@@ -59,21 +62,30 @@ def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (User.objects.count(), Enterprise.objects.count()) == counts
     demo_users = User.objects.filter(username__in=[username for username, *_ in DEMO_USERS])
-    assert (demo_users.count(), counts[1]) == (len(DEMO_USERS), 3)
-    assert CultivationPoolEntry.objects.count() == 1 + len(DEMO_REVIEW_STEPS)
+    assert (demo_users.count(), counts[1]) == (len(DEMO_USERS), 3 + len(DEMO_CITY_ENTERPRISES))
+    # The review chain's pool entries, one the city removed (kept, with its reason) and one
+    # for next year.
+    assert CultivationPoolEntry.objects.count() == 1 + len(DEMO_REVIEW_STEPS) + 2
+    removed = CultivationPoolEntry.objects.get(removed_at__isnull=False)
+    assert (removed.factory.name, removed.removal_reason) == DEMO_POOL_REMOVAL
     submitted = Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
     assert sorted(set(submitted.values_list("maturity_level", flat=True))) == [1, 2, 3, 4]
     assert Assessment.objects.filter(status=Assessment.Status.DRAFT).count() == 1
     # Each application of the national chain was made with a fresh assessment of its own.
     national = Application.objects.filter(tier__in=("excellent", "leading"))
-    assert Assessment.objects.count() == len(DEMO_ASSESSMENTS) + national.count()
+    assert Assessment.objects.count() == (
+        len(DEMO_ASSESSMENTS) + national.count() + len(DEMO_CITY_ENTERPRISES)
+    )
     assert set(national.values_list("assessment__maturity_level", flat=True)) == {4}
     statuses = sorted(Application.objects.values_list("tier", "status"))
     assert statuses == sorted(
         [
             ("advanced", "city_review"),
             *(("advanced", step) for _factory, step in DEMO_REVIEW_STEPS),
-            *([("basic", "certified")] * (2 + len(DEMO_CERTIFICATE_ACTIONS))),
+            *(
+                [("basic", "certified")]
+                * (2 + len(DEMO_CERTIFICATE_ACTIONS) + len(DEMO_CITY_ENTERPRISES))
+            ),
             ("basic", "returned"),
             ("excellent", "certified"),
             ("excellent", "in_publicity"),
@@ -85,7 +97,18 @@ def test_seed_demo_is_idempotent(demo):
     assert list(returned.checks.filter(passed=False).values_list("rule", flat=True)) == [
         "maturity_level"
     ]
-    assert Certificate.objects.filter(self_declared=True, status="active").count() == 2
+    assert Certificate.objects.filter(self_declared=True, status="active").count() == 4
+    # The Suzhou bureau's day: two new filings (one contradicting the enterprise record), one
+    # confirmed.
+    suzhou = Client(HTTP_ACCEPT_LANGUAGE="en")
+    suzhou.force_login(User.objects.get(username="city_suzhou"))
+    page = suzhou.get("/filings/basic/").content.decode()
+    assert 'class="new-filings-count">2<' in page
+    assert page.count('data-code="size_declared_not_recorded"') == 1
+    assert (
+        Certificate.objects.get(factory__name=DEMO_CONFIRMED_FILING).filing_confirmed_at is not None
+    )
+    assert "pool-entry-removed" in suzhou.get("/pool/").content.decode()
     # A suspended and a revoked certificate, each with the city bureau's reason in its history;
     # every certificate has its PDF.
     for factory, action, reason in DEMO_CERTIFICATE_ACTIONS:
@@ -165,7 +188,12 @@ def test_home_counts_follow_scope(demo):
     sign_in(client, "prov_jiangsu")
     context = client.get("/").context
     jiangsu = [f for *_rest, factories in DEMO_ENTERPRISES for f in factories if f[2][:2] == "32"]
-    assert (context["enterprise_count"], context["factory_count"]) == (2, len(jiangsu))
+    # Two of DEMO_ENTERPRISES and the city bureau's day's, each with one Suzhou factory.
+    city_day = len(DEMO_CITY_ENTERPRISES)
+    assert (context["enterprise_count"], context["factory_count"]) == (
+        2 + city_day,
+        len(jiangsu) + city_day,
+    )
 
 
 def test_wrong_password_is_refused_with_a_message(demo):

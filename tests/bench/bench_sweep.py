@@ -57,7 +57,7 @@ from certification.models import (
 )
 from certification.services import checks
 from factories.models import CultivationPoolEntry, Factory
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from tests import model_factories as mf
 from tests.certification.conftest import (
     claims_for,
@@ -136,7 +136,9 @@ def template_of(application: Application) -> Template:
         claims=list(ScenarioClaim.objects.filter(application=application)),
         declarations=list(DeclarationAnswer.objects.filter(application=application)),
         files=list(ApplicationFile.objects.filter(application=application)),
-        pool_entry=CultivationPoolEntry.objects.filter(factory=application.factory_id).first(),
+        pool_entry=CultivationPoolEntry.objects.filter(
+            factory=application.factory_id, removed_at__isnull=True
+        ).first(),
     )
 
 
@@ -146,7 +148,7 @@ def make_templates(media) -> dict[str, Template]:
     cast = make_cast()
     factory = mf.FactoryFactory()
     mf.member_of(cast.applicant, factory.enterprise)
-    cultivation_pool_add(
+    pool_entry_add(
         actor=cast.city, factory=factory, year=timezone.localdate().year, reason="重点培育"
     )
     advanced = services.application_create(
@@ -293,7 +295,8 @@ SQL_CERTIFICATES = """
      WHERE factory_id = ANY(%s) AND status = 'active'
 """
 SQL_POOL = """
-    SELECT factory_id, year FROM factories_cultivationpoolentry WHERE factory_id = ANY(%s)
+    SELECT factory_id, year FROM factories_cultivationpoolentry
+     WHERE factory_id = ANY(%s) AND removed_at IS NULL
 """
 SQL_OPEN = """
     SELECT factory_id, id, tier FROM certification_application

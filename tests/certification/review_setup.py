@@ -25,7 +25,7 @@ from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
 from core import refcache
 from factories.models import Factory
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from regions.models import Authority
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, declare_all, submitted_assessment
@@ -135,7 +135,7 @@ def submitted_advanced(cast: ReviewCast, factory: Factory | None = None) -> Appl
     if factory is None:
         factory = mf.FactoryFactory()
         mf.member_of(cast.applicant, factory.enterprise)
-    cultivation_pool_add(
+    pool_entry_add(
         actor=cast.city, factory=factory, year=timezone.localdate().year, reason="重点培育"
     )
     assessment = submitted_assessment(cast.applicant, factory, 3)

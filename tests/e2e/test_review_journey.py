@@ -29,7 +29,7 @@ from certification.presenters import state_label
 from certification.services.reviews import expert_conflict_declare
 from certification.workflow.definitions import Action
 from certification.workflow.events import EventType
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from tests import model_factories as mf
 from tests.certification.conftest import PDF, SCENARIO_BY_STAGE, submitted_assessment
 from tests.certification.review_setup import (
@@ -129,7 +129,7 @@ def pooled_factory(cast: ReviewCast):
     self-assessment at maturity level 3."""
     factory = mf.FactoryFactory()
     mf.member_of(cast.applicant, factory.enterprise)
-    cultivation_pool_add(
+    pool_entry_add(
         actor=cast.city, factory=factory, year=timezone.localdate().year, reason="重点培育"
     )
     assessment = submitted_assessment(cast.applicant, factory, 3)

@@ -122,20 +122,20 @@ def test_member_updates_factory_but_not_to_a_duplicate_name(enterprise_user):
 def test_cultivation_pool_only_for_the_city_of_the_official(suzhou_official):
     suzhou_factory = mf.FactoryFactory()
     nanjing_factory = mf.FactoryFactory(city=City.objects.get(code="320100"))
-    entry = services.cultivation_pool_add(
+    entry = services.pool_entry_add(
         actor=suzhou_official, factory=suzhou_factory, year=2026, reason="重点培育"
     )
     assert entry.authority.city_id == "320500" and entry.added_by == suzhou_official
     with pytest.raises(Conflict):
-        services.cultivation_pool_add(
+        services.pool_entry_add(
             actor=suzhou_official, factory=suzhou_factory, year=2026, reason="again"
         )
     with pytest.raises(PermissionDenied):
-        services.cultivation_pool_add(
+        services.pool_entry_add(
             actor=suzhou_official, factory=nanjing_factory, year=2026, reason="not mine"
         )
     with pytest.raises(DomainError):
-        services.cultivation_pool_add(
+        services.pool_entry_add(
             actor=suzhou_official, factory=suzhou_factory, year=2027, reason="  "
         )
     assert CultivationPoolEntry.objects.count() == 1
@@ -144,7 +144,5 @@ def test_cultivation_pool_only_for_the_city_of_the_official(suzhou_official):
 def test_cultivation_pool_refuses_other_roles(jiangsu_official):
     factory = mf.FactoryFactory()
     with pytest.raises(PermissionDenied):
-        services.cultivation_pool_add(
-            actor=jiangsu_official, factory=factory, year=2026, reason="x"
-        )
+        services.pool_entry_add(actor=jiangsu_official, factory=factory, year=2026, reason="x")
     assert jiangsu_official.role == Role.PROVINCIAL_OFFICIAL

@@ -50,7 +50,12 @@ from demo.national_chain import (
 from exports.models import ExportJob
 from exports.services import export_job_create, export_job_run
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry
-from factories.services import cultivation_pool_add, enterprise_register, factory_create
+from factories.services import (
+    enterprise_register,
+    factory_create,
+    pool_entry_add,
+    pool_entry_remove,
+)
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
 from workdays.calendar import CalendarYearMissing
@@ -172,6 +177,33 @@ DEMO_REVIEW_STEPS = [
     # Their advanced certificates open the national chain (demo.national_chain).
     *((name, "certified") for name, _address in NATIONAL_FACTORIES),
 ]
+# The city bureau's day (issue 14): two more Suzhou enterprises file basic factories. The small
+# one's record says it is not above designated size while its filing declares it is (a
+# contradiction the filings list flags); the city confirms the other's filing, and put that
+# factory into the pool this year, then took it out again (with the reason).
+# (owner, USCC body, name, above designated size, factory, address)
+DEMO_CITY_ENTERPRISES = [
+    (
+        "ent_suzhou",
+        "91320506MA1XR7W6T",
+        "苏州小微智造科技有限公司",
+        False,
+        "苏州小微吴中智能工厂",
+        "苏州市吴中区木渎镇金枫路 3 号",
+    ),
+    (
+        "ent_suzhou",
+        "91320507MA1YP5T4R",
+        "苏州恒通机械有限公司",
+        True,
+        "苏州恒通相城机械工厂",
+        "苏州市相城区渭塘镇渭中路 12 号",
+    ),
+]
+DEMO_CONTRADICTED_FILING = "苏州小微吴中智能工厂"
+DEMO_CONFIRMED_FILING = "苏州恒通相城机械工厂"
+DEMO_POOL_REMOVAL = ("苏州恒通相城机械工厂", "企业调整技改计划，本年度暂不纳入重点培育。")
+
 JOINT_DEPARTMENTS = [
     (
         "32-development-reform",
@@ -566,7 +598,7 @@ class Command(BaseCommand):
         pooled_names = ["苏州精工昆山精密部件工厂", *(name for name, _step in DEMO_REVIEW_STEPS)]
         for pooled in Factory.objects.filter(name__in=pooled_names):
             if not CultivationPoolEntry.objects.filter(factory=pooled).exists():
-                cultivation_pool_add(
+                pool_entry_add(
                     actor=users["city_suzhou"],
                     factory=pooled,
                     year=timezone.localdate().year,
@@ -578,7 +610,77 @@ class Command(BaseCommand):
         NationalDemo(users, assess=self._assessment, say=self.stdout.write).seed()
         self._seed_join_request(users)
         self._seed_deadlines()
+        self._seed_city_day(users)
         self._seed_exports(users)
+
+    def _seed_city_day(self, users: dict[str, User]) -> None:
+        """New basic filings for the Suzhou bureau (one contradicting the enterprise record,
+        one confirmed) and a pool entry it removed."""
+        city, actor = users["city_suzhou"], users["ent_suzhou"]
+        today = timezone.localdate()
+        for owner, body, name, above_size, factory_name, address in DEMO_CITY_ENTERPRISES:
+            if Enterprise.objects.filter(uscc=demo_uscc(body)).exists():
+                return  # seeded already
+            enterprise_register(
+                actor=users[owner],
+                uscc=demo_uscc(body),
+                name=name,
+                city=City.objects.get(code="320500"),
+                industry=Industry.objects.get(code="35"),
+                above_designated_size=above_size,
+                factory_name=factory_name,
+                factory_address=address,
+                factory_city=City.objects.get(code="320500"),
+            )
+            factory = Factory.objects.get(name=factory_name)
+            self._assessment(users[owner], factory, 2, 20)
+            application = services.application_create(
+                actor=actor, factory=factory, tier="basic", campaign=None
+            )
+            services.application_claims_set(
+                actor=actor,
+                application=application,
+                claims=[
+                    {
+                        "scenario": "S21",
+                        "description": "已建成并稳定运行，详见证明材料。",
+                        "ai_applied": False,
+                    }
+                ],
+            )
+            # The declarations as the enterprise made them: each affirmed, with its evidence.
+            services.application_declarations_set(
+                actor=actor,
+                application=application,
+                declarations=dict.fromkeys(Declaration.values, True),
+            )
+            for kind in Declaration.values:
+                services.application_file_add(
+                    actor=actor,
+                    application=application,
+                    declaration=kind,
+                    upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
+                )
+            application = services.application_submit(actor=actor, application=application)
+            services.application_run_checks(
+                application_id=application.pk, submission=application.submission
+            )
+        confirmed = Application.objects.get(factory__name=DEMO_CONFIRMED_FILING, tier="basic")
+        services.basic_filing_confirm(actor=city, application=confirmed)
+        removed_name, removal_reason = DEMO_POOL_REMOVAL
+        entry = pool_entry_add(
+            actor=city,
+            factory=Factory.objects.get(name=removed_name),
+            year=today.year,
+            reason="拟推动设备联网改造，纳入重点培育。",
+        )
+        pool_entry_remove(actor=city, entry=entry, reason=removal_reason)
+        pool_entry_add(
+            actor=city,
+            factory=Factory.objects.get(name=DEMO_CONTRADICTED_FILING),
+            year=today.year + 1,
+            reason="基础级已自主声明，拟培育申报先进级。",
+        )
 
     @staticmethod
     def _seed_deadlines() -> None:

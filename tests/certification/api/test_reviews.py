@@ -31,7 +31,7 @@ from certification.models import (
 from certification.services.reviews import expert_conflict_declare, expert_register
 from certification.workflow.definitions import Action
 from certification.workflow.engine import application_transition
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from regions.models import Authority
 from tests import model_factories as mf
 from tests.certification.conftest import PDF, claims_for, ready_basic, submitted_assessment
@@ -80,7 +80,7 @@ def new_expert(cast: ReviewCast, name: str, **register) -> Expert:
 def test_the_advanced_journey_through_the_api(cast, django_capture_on_commit_callbacks):
     factory = mf.FactoryFactory()
     mf.member_of(cast.applicant, factory.enterprise)
-    cultivation_pool_add(
+    pool_entry_add(
         actor=cast.city, factory=factory, year=timezone.localdate().year, reason="重点培育"
     )
     assessment = submitted_assessment(cast.applicant, factory, 3)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from certification import services
 from certification.models import Application, AuditEvent, Certificate, CheckResult
 from core.errors import Conflict
-from factories.services import cultivation_pool_add
+from factories.services import pool_entry_add
 from tests import model_factories as mf
 from tests.certification.conftest import claims_for, ready_basic, submitted_assessment
 from tests.certification.helpers import make_applications, submit_and_check
@@ -116,7 +116,7 @@ def test_advanced_in_the_pool_passes_prerequisite(
             actor=jiangsu_campaign_officer, tier="advanced", year=2027
         )
         assert (campaign.opens_on, campaign.closes_on) == (date(2027, 3, 1), date(2027, 3, 31))
-        cultivation_pool_add(actor=suzhou_official, factory=applicant, year=2027, reason="培育")
+        pool_entry_add(actor=suzhou_official, factory=applicant, year=2027, reason="培育")
         assessment = submitted_assessment(enterprise_user, applicant, 2)
         application = services.application_create(
             actor=enterprise_user,
