@@ -74,6 +74,7 @@ def test_every_role_reads_its_pages_on_a_phone(browser: Browser, live_server, tm
     report = Assessment.objects.filter(factory=huqiu, status="submitted").latest("submitted_at")
     in_review = Application.objects.filter(factory__enterprise=huqiu.enterprise).first()
     campaign = Campaign.objects.order_by("pk").first()
+    draft = Assessment.objects.get(status="draft", factory__name="南京精工数控工厂")
     assert in_review is not None and campaign is not None
 
     roles = [
@@ -85,7 +86,10 @@ def test_every_role_reads_its_pages_on_a_phone(browser: Browser, live_server, tm
                 reverse("enterprise-list"),
                 reverse("enterprise-detail", args=[huqiu.enterprise_id]),
                 reverse("factory-edit", args=[huqiu.pk]),
+                reverse("enterprise-register"),
                 reverse("assessment-list"),
+                # The questionnaire of the half-done draft (its entry sends to a sub-domain).
+                reverse("assessment-detail", args=[draft.pk]),
                 reverse("assessment-report", args=[report.pk]),
                 reverse("factory-peers", args=[huqiu.pk]),
                 reverse("application-list"),
