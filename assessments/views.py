@@ -769,7 +769,8 @@ def factory_peers(request: HttpRequest, pk: int) -> HttpResponse:
     for cut in bench.cuts:
         rows = [cut.overall, *cut.subdomains]
         label = cut_label(cut.cut, bench)
-        chart = dashboard_charts.box_chart_svg(
+        # A withheld group draws nothing: its size and the reason are all the page says.
+        chart = cut.shown and dashboard_charts.box_chart_svg(
             [
                 dashboard_charts.Box(
                     label=_("Overall score")
@@ -802,7 +803,7 @@ def factory_peers(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "cut": cut,
                 "label": label,
-                "chart": chart if cut.shown else "",
+                "chart": chart or "",
                 "rows": [
                     {
                         "name": _("Overall score")
