@@ -1,7 +1,8 @@
 """Every role's main pages on a 390 px phone in real Chromium, on the demo data: no page is
 wider than the screen (tables scroll inside their own box), and the navigation folds behind
 the toggler, opens on a tap and its links work. The enterprise member, the city and the
-province browse in Chinese, the MIIT official in English."""
+province browse in Chinese, the MIIT official in English; then, at desktop width, the bar is
+spread out and the peer benchmark draws its box plots."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ from factories.models import Factory
 from tests.e2e.conftest import DEFAULT_TIMEOUT_MS, sign_in
 
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
 
 
-def _phone(browser: Browser, live_server, locale: str) -> Page:
+def _browse(browser: Browser, live_server, locale: str, viewport: dict = PHONE) -> Page:
     context = browser.new_context(
-        base_url=live_server.url, locale=locale, timezone_id="Asia/Shanghai", viewport=PHONE
+        base_url=live_server.url, locale=locale, timezone_id="Asia/Shanghai", viewport=viewport
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     return context.new_page()
@@ -65,12 +67,13 @@ def _menu_works(page: Page, link_path: str) -> None:
     page.wait_for_url(f"**{link_path}")
 
 
-def test_every_role_reads_its_pages_on_a_phone(browser: Browser, live_server, tmp_path, settings):
+def test_every_role_reads_its_pages_on_a_browse(browser: Browser, live_server, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
     settings.DEBUG = True  # the command runs only with DEBUG on
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
     settings.DEBUG = False
     huqiu = Factory.objects.get(name=DEMO_REASSESSMENT[0])
+    huqiu_user = User.objects.get(username="ent_suzhou")
     report = Assessment.objects.filter(factory=huqiu, status="submitted").latest("submitted_at")
     in_review = Application.objects.filter(factory__enterprise=huqiu.enterprise).first()
     campaign = Campaign.objects.order_by("pk").first()
@@ -140,7 +143,7 @@ def test_every_role_reads_its_pages_on_a_phone(browser: Browser, live_server, tm
         ),
     ]
     for username, locale, paths in roles:
-        page = _phone(browser, live_server, locale)
+        page = _browse(browser, live_server, locale)
         page.goto("/accounts/login/")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         sign_in(page, User.objects.get(username=username), password=DEMO_PASSWORD)
@@ -151,3 +154,17 @@ def test_every_role_reads_its_pages_on_a_phone(browser: Browser, live_server, tm
         page.goto("/")
         _menu_works(page, reverse("assessment-list"))
         page.context.close()
+
+    # At desktop width the bar is spread out (no toggler) and the peer benchmark draws its boxes.
+    page = _browse(browser, live_server, "zh-CN", DESKTOP)
+    sign_in(page, huqiu_user, password=DEMO_PASSWORD)
+    page.goto(reverse("factory-peers", args=[huqiu.pk]))
+    assert not page.locator("button.navbar-toggler").is_visible()
+    assert page.locator(f'#main-nav a.nav-link[href="{reverse("assessment-list")}"]').is_visible()
+    assert page.locator("h1").inner_text().startswith("同行对标")
+    boxes = page.evaluate(
+        """() => [...document.querySelectorAll("svg.dashboard-chart g.box rect.bar")]
+            .filter(box => box.getBoundingClientRect().width > 0).length"""
+    )
+    assert boxes > 10
+    page.context.close()
