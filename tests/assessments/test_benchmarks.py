@@ -95,9 +95,6 @@ def test_box_chart_draws_boxes_and_withheld_rows_and_escapes_labels():
 
 # --- Data -------------------------------------------------------------------------------------
 
-pytestmark_db = pytest.mark.django_db
-
-
 def _peer(
     *,
     version,
