@@ -95,6 +95,7 @@ def test_box_chart_draws_boxes_and_withheld_rows_and_escapes_labels():
 
 # --- Data -------------------------------------------------------------------------------------
 
+
 def _peer(
     *,
     version,
