@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import asdict
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,9 +20,10 @@ from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.selectors import acting_user
-from assessments import selectors, services
+from assessments import benchmarks, selectors, services
 from assessments.models import Answer, Assessment
 from core.api import (
     AsciiIntegerField,
@@ -283,3 +285,108 @@ class FactoryAssessmentList(generics.ListAPIView):
     def get_queryset(self) -> Any:
         factory = factory_get_for(self.request.user, self.kwargs["factory_pk"])
         return list_rows(selectors.assessment_list_for(self.request.user).filter(factory=factory))
+
+
+class PeerDistributionOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    minimum = serializers.FloatField()
+    q1 = serializers.FloatField(help_text="First quartile (linear interpolation).")
+    median = serializers.FloatField()
+    q3 = serializers.FloatField(help_text="Third quartile (linear interpolation).")
+    maximum = serializers.FloatField()
+
+
+class PeerComparisonOutput(serializers.Serializer):
+    measure = serializers.CharField(
+        help_text='"overall" or the code of a sub-domain (its own maturity score, 0 to 5).'
+    )
+    own = serializers.FloatField(allow_null=True, help_text="This factory's score.")
+    peers = serializers.IntegerField(help_text="Peers with this score.")
+    withheld = serializers.BooleanField(
+        help_text="True when the group has too few peers: no distribution is given."
+    )
+    distribution = PeerDistributionOutput(allow_null=True)
+    percentile = serializers.FloatField(
+        allow_null=True, help_text="Share of peers scoring below, ties counted as half (%)."
+    )
+    quartile = serializers.IntegerField(
+        allow_null=True, help_text="1 (bottom quarter of the peers) to 4 (top quarter)."
+    )
+
+
+class PeerCutOutput(serializers.Serializer):
+    cut = serializers.ChoiceField(
+        choices=list(benchmarks.CUTS),
+        help_text=(
+            "industry_province: same industry in the same province; industry: same industry "
+            "nationwide; province: same province, every industry."
+        ),
+    )
+    peers = serializers.IntegerField()
+    shown = serializers.BooleanField()
+    overall = PeerComparisonOutput()
+    subdomains = PeerComparisonOutput(many=True)
+
+
+class PeerBenchmarkOutput(serializers.Serializer):
+    factory = serializers.IntegerField()
+    industry = serializers.CharField()
+    province = serializers.CharField()
+    assessment = serializers.IntegerField(
+        allow_null=True, help_text="The factory's latest submitted assessment, compared."
+    )
+    model_version = serializers.CharField(allow_null=True)
+    min_peers = serializers.IntegerField(help_text="Peers needed before a distribution is shown.")
+    cuts = PeerCutOutput(many=True)
+
+
+def _comparison_data(row: benchmarks.Comparison) -> dict[str, Any]:
+    distribution = row.distribution
+    return {
+        "measure": row.measure or "overall",
+        "own": row.own,
+        "peers": row.peers,
+        "withheld": row.withheld,
+        "distribution": None if distribution is None else asdict(distribution),
+        "percentile": row.percentile,
+        "quartile": row.quartile,
+    }
+
+
+def peer_benchmark_data(bench: selectors.PeerBenchmark) -> dict[str, Any]:
+    assessment = bench.assessment
+    return {
+        "factory": bench.factory.pk,
+        "industry": bench.factory.industry_id,
+        "province": bench.factory.province_id,
+        "assessment": assessment.pk if assessment else None,
+        "model_version": assessment.version.code if assessment else None,
+        "min_peers": bench.min_peers,
+        "cuts": [
+            {
+                "cut": cut.cut,
+                "peers": cut.peers,
+                "shown": cut.shown,
+                "overall": _comparison_data(cut.overall),
+                "subdomains": [_comparison_data(row) for row in cut.subdomains],
+            }
+            for cut in bench.cuts
+        ],
+    }
+
+
+class FactoryPeers(APIView):
+    @extend_schema(
+        responses={200: PeerBenchmarkOutput, **error_responses(401, 403, 404)},
+        description=(
+            "The factory's latest submitted self-assessment beside the anonymised distribution "
+            "(minimum, quartiles, median, maximum) of its peers: the factories whose latest "
+            "submitted assessment uses the same model version, in the same industry in the same "
+            "province, the same industry nationwide and the same province. A group with fewer "
+            "peers than `min_peers` gives its size only. For the factory's enterprise members "
+            "and the officials whose jurisdiction holds the factory."
+        ),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        bench = selectors.peer_benchmark_for(acting_user(request), pk)
+        return Response(PeerBenchmarkOutput(peer_benchmark_data(bench)).data)

@@ -22,4 +22,5 @@ urlpatterns = [
     ),
     path("assessments/evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("assessments/evidence/<int:pk>/delete/", views.evidence_delete, name="evidence-delete"),
+    path("factories/<int:pk>/peers/", views.factory_peers, name="factory-peers"),
 ]

@@ -28,11 +28,12 @@ from django_htmx.middleware import HtmxDetails
 
 from accounts.models import ScopeLevel
 from accounts.selectors import acting_user, scope_for
-from assessments import charts, scoring, selectors, services
+from assessments import benchmarks, charts, scoring, selectors, services
 from assessments.forms import AnswerForm, AssessmentFilterForm, AssessmentStartForm, EvidenceForm
 from assessments.models import ANSWER_CHOICES, Assessment, Evidence, Requirement
 from core.errors import Conflict, DomainError, NotFound
 from core.i18n import english_active
+from dashboard import charts as dashboard_charts
 from factories.models import Industry
 from factories.selectors import factory_get_for, factory_list_for
 
@@ -745,3 +746,74 @@ def assessment_report(request: HttpRequest, pk: int) -> HttpResponse:
 def assessment_report_print(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.assessment_get_for(request.user, pk)
     return render(request, "assessments/report_print.html", _report_context(assessment))
+
+
+# --- Peer benchmarking ------------------------------------------------------------------------
+
+
+def cut_label(cut: str, bench: selectors.PeerBenchmark) -> str:
+    factory = bench.factory
+    industry, province = factory.industry.name, factory.province.name
+    if cut == benchmarks.CUT_INDUSTRY:
+        return _("%(industry)s, nationwide") % {"industry": industry}
+    if cut == benchmarks.CUT_PROVINCE:
+        return _("%(province)s, all industries") % {"province": province}
+    return _("%(industry)s in %(province)s") % {"industry": industry, "province": province}
+
+
+@login_required
+def factory_peers(request: HttpRequest, pk: int) -> HttpResponse:
+    """A factory's latest scores beside the anonymised distribution of its peers."""
+    bench = selectors.peer_benchmark_for(request.user, pk)
+    cuts = []
+    for cut in bench.cuts:
+        rows = [cut.overall, *cut.subdomains]
+        label = cut_label(cut.cut, bench)
+        # A withheld group draws nothing: its size and the reason are all the page says.
+        chart = cut.shown and dashboard_charts.box_chart_svg(
+            [
+                dashboard_charts.Box(
+                    label=_("Overall score")
+                    if row.measure == benchmarks.OVERALL
+                    else bench.subdomain_names.get(row.measure, row.measure),
+                    own=row.own,
+                    **(
+                        {
+                            "minimum": row.distribution.minimum,
+                            "q1": row.distribution.q1,
+                            "median": row.distribution.median,
+                            "q3": row.distribution.q3,
+                            "maximum": row.distribution.maximum,
+                        }
+                        if row.distribution
+                        else {}
+                    ),
+                )
+                for row in rows
+            ],
+            title=label,
+            own_label=_("This factory"),
+            withheld_label=_("Too few peers to show"),
+            description=_(
+                "For each score, the peers' range (whiskers), middle half (box) and median "
+                "(line), with this factory's score as a diamond."
+            ),
+        )
+        cuts.append(
+            {
+                "cut": cut,
+                "label": label,
+                "chart": chart or "",
+                "rows": [
+                    {
+                        "name": _("Overall score")
+                        if row.measure == benchmarks.OVERALL
+                        else bench.subdomain_names.get(row.measure, row.measure),
+                        "comparison": row,
+                    }
+                    for row in rows
+                ],
+            }
+        )
+    context = {"bench": bench, "factory": bench.factory, "cuts": cuts}
+    return render(request, "assessments/peers.html", context)

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import MeView, TokenDetail, TokenList
-from assessments.api import AssessmentViewSet, FactoryAssessmentList
+from assessments.api import AssessmentViewSet, FactoryAssessmentList, FactoryPeers
 from certification.api.applications import ApplicationViewSet
 from certification.api.calibration import ExpertCalibration
 from certification.api.campaigns import CampaignViewSet
@@ -52,6 +52,7 @@ urlpatterns = [
         FactoryAssessmentList.as_view(),
         name="factory-assessments",
     ),
+    path("factories/<int:pk>/peers/", FactoryPeers.as_view(), name="factory-peers-api"),
     path(
         "factories/<int:pk>/eligibility/",
         FactoryEligibility.as_view(),

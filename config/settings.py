@@ -208,6 +208,8 @@ PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000").rs
 CERTIFICATE_VERIFY_KEY = env.str("CERTIFICATE_VERIFY_KEY", default="") or SECRET_KEY
 
 ASSESSMENT_VALID_MONTHS = env.int("ASSESSMENT_VALID_MONTHS", default=12)
+# Peer benchmarking shows a peer group's distribution only from this many peers (anonymity).
+PEER_BENCHMARK_MIN_PEERS = env.int("PEER_BENCHMARK_MIN_PEERS", default=10)
 
 # Email
 EMAIL_BACKEND = env.str(

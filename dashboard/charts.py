@@ -188,3 +188,110 @@ def columns_svg(
         )
         x_legend += 140
     return _svg(title, legend_y + 10, "".join(parts), description)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One row of a box plot: the peers' five figures (None: withheld, drawn as a note) and
+    the factory's own value, drawn as a diamond."""
+
+    label: str
+    own: float | None
+    minimum: float | None = None
+    q1: float | None = None
+    median: float | None = None
+    q3: float | None = None
+    maximum: float | None = None
+
+
+OWN_COLOUR = "#d63384"
+BOX_FILL = "#cfe2ff"
+
+
+def box_chart_svg(
+    rows: Sequence[Box],
+    *,
+    title: str,
+    max_value: float = 5.0,
+    own_label: str,
+    withheld_label: str,
+    description: str = "",
+) -> str:
+    """Horizontal box plots, one per row (whiskers from the minimum to the maximum, a box from
+    the first to the third quartile, a line at the median) with the factory's own value as a
+    diamond; a row without figures shows ``withheld_label``. Scale 0 to ``max_value``."""
+
+    def x_of(value: float) -> float:
+        return PLOT_LEFT + min(max(value, 0.0), max_value) / max_value * PLOT_WIDTH
+
+    parts: list[str] = []
+    y = float(TITLE_HEIGHT + AXIS_HEIGHT)
+    for row in rows:
+        middle = y + ROW_HEIGHT / 2
+        text_y = _number(y + ROW_HEIGHT * 0.7)
+        shown = _fit(row.label, PLOT_LEFT - 14)
+        parts.append(
+            f'<text class="label" x="6" y="{text_y}">{_text(shown)}'
+            + (f"<title>{_text(row.label)}</title>" if shown != row.label else "")
+            + "</text>"
+        )
+        figures = (row.minimum, row.q1, row.median, row.q3, row.maximum)
+        if all(value is not None for value in figures):
+            low, q1, median, q3, high = (x_of(float(v)) for v in figures)  # type: ignore[arg-type]
+            top, bottom = middle - BAR_HEIGHT / 2, middle + BAR_HEIGHT / 2
+            summary = " · ".join(f"{float(v):.2f}" for v in figures)  # type: ignore[arg-type]
+            parts.append(
+                f'<g class="box"><title>{_text(row.label)}: {_text(summary)}</title>'
+                f'<line class="whisker" x1="{_number(low)}" x2="{_number(high)}" '
+                f'y1="{_number(middle)}" y2="{_number(middle)}" stroke="{TEXT_COLOUR}"/>'
+                f'<line x1="{_number(low)}" x2="{_number(low)}" y1="{_number(top + 3)}" '
+                f'y2="{_number(bottom - 3)}" stroke="{TEXT_COLOUR}"/>'
+                f'<line x1="{_number(high)}" x2="{_number(high)}" y1="{_number(top + 3)}" '
+                f'y2="{_number(bottom - 3)}" stroke="{TEXT_COLOUR}"/>'
+                f'<rect class="bar" x="{_number(q1)}" y="{_number(top)}" '
+                f'width="{_number(max(q3 - q1, 1))}" height="{BAR_HEIGHT}" fill="{BOX_FILL}" '
+                f'stroke="{BAR_COLOUR}"/>'
+                f'<line class="median" x1="{_number(median)}" x2="{_number(median)}" '
+                f'y1="{_number(top)}" y2="{_number(bottom)}" stroke="{BAR_COLOUR}" '
+                f'stroke-width="2"/></g>'
+            )
+        else:
+            parts.append(
+                f'<text class="withheld" x="{PLOT_LEFT + 6}" y="{text_y}" fill="#6c757d">'
+                f"{_text(withheld_label)}</text>"
+            )
+        if row.own is not None:
+            x = x_of(row.own)
+            points = " ".join(
+                f"{_number(px)},{_number(py)}"
+                for px, py in ((x, middle - 6), (x + 6, middle), (x, middle + 6), (x - 6, middle))
+            )
+            parts.append(
+                f'<polygon class="own" points="{points}" fill="{OWN_COLOUR}" '
+                f'data-value="{row.own}"><title>{_text(own_label)}: {row.own:.2f}</title>'
+                "</polygon>"
+            )
+        parts.append(
+            f'<text class="value" x="{PLOT_LEFT + PLOT_WIDTH + 6}" y="{text_y}">'
+            f"{_text(f'{row.own:.2f}' if row.own is not None else '–')}</text>"
+        )
+        y += ROW_HEIGHT
+    bottom_y = y
+    grid = []
+    for step in range(int(max_value) + 1):
+        tick_x = _number(x_of(float(step)))
+        grid.append(
+            f'<line class="grid" x1="{tick_x}" x2="{tick_x}" '
+            f'y1="{TITLE_HEIGHT + AXIS_HEIGHT - 4}" '
+            f'y2="{_number(bottom_y)}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
+            f'<text class="tick" x="{tick_x}" y="{TITLE_HEIGHT + AXIS_HEIGHT - 6}" '
+            f'text-anchor="middle">{step}</text>'
+        )
+    legend_y = bottom_y + 18
+    legend = (
+        f'<polygon points="{PLOT_LEFT},{_number(legend_y - 4)} {PLOT_LEFT + 5},'
+        f"{_number(legend_y + 1)} {PLOT_LEFT},{_number(legend_y + 6)} {PLOT_LEFT - 5},"
+        f'{_number(legend_y + 1)}" fill="{OWN_COLOUR}"/>'
+        f'<text x="{PLOT_LEFT + 12}" y="{_number(legend_y + 5)}">{_text(own_label)}</text>'
+    )
+    return _svg(title, legend_y + 14, "".join(grid) + "".join(parts) + legend, description)

@@ -434,6 +434,8 @@ def test_every_detail_answers_as_its_selector_says(world, totals):
             probe(v, v.api, f"/api/v1/factories/{f.pk}/", _html(seen))
             probe(v, v.api, f"/api/v1/factories/{f.pk}/eligibility/?tier=advanced", _html(seen))
             probe(v, v.html, f"/factories/{f.pk}/path/", _html(seen))
+            probe(v, v.html, f"/factories/{f.pk}/peers/", _html(seen))
+            probe(v, v.api, f"/api/v1/factories/{f.pk}/peers/", _html(seen))
             manage = 200 if member(f.enterprise_id) else 302
             probe(v, v.html, f"/factories/{f.pk}/edit/", _html(seen, manage))
             # The factory's assessments: a list, whose rows must be the scope's too.

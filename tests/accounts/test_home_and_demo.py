@@ -333,3 +333,21 @@ def test_the_demo_shows_the_enterprises_day(demo):
     wuzhong = Application.objects.get(factory__name="苏州精工吴中装配工厂", status="expert_review")
     line = page.split(f'data-application="{wuzhong.pk}"')[1].split("</li>")[0]
     assert "The experts" in line and "Due by" in line and "overdue" in line
+
+
+def test_the_demo_shows_peer_benchmarks(demo):
+    """The Huqiu factory has enough peers in its industry and province to show their
+    distributions; the Hangzhou factory has none, so its comparison is withheld."""
+    huqiu = Factory.objects.get(name=DEMO_REASSESSMENT[0])
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    sign_in(client, "ent_suzhou")
+    detail = client.get(f"/enterprises/{huqiu.enterprise_id}/").content.decode()
+    assert f'href="/factories/{huqiu.pk}/peers/"' in detail
+    page = client.get(f"/factories/{huqiu.pk}/peers/").content.decode()
+    assert page.count('class="box"') > 10 and "peers-withheld" not in page
+
+    hangzhou = Factory.objects.get(name="杭州智造西湖电子工厂")
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    sign_in(client, "ent_hangzhou")
+    page = client.get(f"/factories/{hangzhou.pk}/peers/").content.decode()
+    assert page.count("peers-withheld") == 3 and 'class="box"' not in page
