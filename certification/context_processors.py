@@ -10,6 +10,7 @@ from accounts.models import Role, User
 from certification import selectors
 from certification.workflow.definitions import states_waiting_for
 from dashboard.selectors import dashboard_visible
+from factories.selectors import pool_visible
 
 
 def worklist(request: HttpRequest) -> dict[str, Any]:
@@ -20,6 +21,7 @@ def worklist(request: HttpRequest) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "sees_basic_filings": selectors.basic_filings_visible(user),
         "sees_dashboard": dashboard_visible(user),
+        "sees_pool": bool(pool_visible(user)),  # no query: the role and the authority's id
         # Provincial departments rank; MIIT reads the lists. (A central SOE group's members
         # find their list from the group's enterprise page: no query on every page here.)
         "sees_recommendations": user.role in (Role.PROVINCIAL_OFFICIAL, Role.MIIT_REVIEWER),

@@ -217,6 +217,15 @@ def test_who_sees_the_pool(suzhou_official, jiangsu_official, enterprise_user, s
     assert browser_for(nanjing).get(f"/pool/{entry.pk}/remove/").status_code == 404
 
 
+def test_the_navigation_leads_officials_to_the_pool(
+    suzhou_official, jiangsu_official, enterprise_user
+):
+    link = 'href="/pool/"'
+    assert link in browser_for(suzhou_official).get("/").content.decode()
+    assert link in browser_for(jiangsu_official).get("/").content.decode()
+    assert link not in browser_for(enterprise_user).get("/").content.decode()
+
+
 def test_the_year_filter(suzhou_official, suzhou_factory):
     other = mf.FactoryFactory()
     services.pool_entry_add(actor=suzhou_official, factory=suzhou_factory, year=2026, reason="a")
