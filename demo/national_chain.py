@@ -90,6 +90,28 @@ ALL_STAGES = {
 DEMO_PDF = b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n"
 
 
+def declare_all_and_submit(actor: User, application: Application) -> Application:
+    """Every declaration affirmed with its evidence file, the application submitted and its
+    checks run now (the task queued on commit then finds them done)."""
+    services.application_declarations_set(
+        actor=actor,
+        application=application,
+        declarations=dict.fromkeys(Declaration.values, True),
+    )
+    for kind in Declaration.values:
+        services.application_file_add(
+            actor=actor,
+            application=application,
+            declaration=kind,
+            upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
+        )
+    application = services.application_submit(actor=actor, application=application)
+    services.application_run_checks(
+        application_id=application.pk, submission=application.submission
+    )
+    return application
+
+
 def national_authorities() -> None:
     for code, name_zh, name_en, kind in NATIONAL_MINISTRIES:
         Authority.objects.get_or_create(
@@ -242,22 +264,7 @@ class NationalDemo:
                 for index, scenario in enumerate(ALL_STAGES.values())
             ],
         )
-        services.application_declarations_set(
-            actor=actor,
-            application=application,
-            declarations=dict.fromkeys(Declaration.values, True),
-        )
-        for kind in Declaration.values:
-            services.application_file_add(
-                actor=actor,
-                application=application,
-                declaration=kind,
-                upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
-            )
-        application = services.application_submit(actor=actor, application=application)
-        services.application_run_checks(
-            application_id=application.pk, submission=application.submission
-        )
+        application = declare_all_and_submit(actor, application)
         application.refresh_from_db()
         return application
 

@@ -29,7 +29,6 @@ from certification.models import (
     Application,
     Certificate,
     Deadline,
-    Declaration,
     Expert,
     ExpertConflict,
     Publicity,
@@ -45,6 +44,7 @@ from demo.national_chain import (
     MINISTRY_USERS,
     NATIONAL_EXPERTS,
     NationalDemo,
+    declare_all_and_submit,
     national_authorities,
 )
 from exports.models import ExportJob
@@ -420,23 +420,7 @@ class Command(BaseCommand):
                     },
                 ],
             )
-            services.application_declarations_set(
-                actor=actor,
-                application=application,
-                declarations=dict.fromkeys(Declaration.values, True),
-            )
-            for kind in Declaration.values:
-                services.application_file_add(
-                    actor=actor,
-                    application=application,
-                    declaration=kind,
-                    upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
-                )
-            application = services.application_submit(actor=actor, application=application)
-            # Run the checks now (the task queued on commit then finds them done).
-            services.application_run_checks(
-                application_id=application.pk, submission=application.submission
-            )
+            application = declare_all_and_submit(actor, application)
         for factory_name, step in DEMO_REVIEW_STEPS:
             self._advance(Application.objects.get(factory__name=factory_name), step, users)
         actions = {"suspend": services.certificate_suspend, "revoke": services.certificate_revoke}
@@ -649,22 +633,7 @@ class Command(BaseCommand):
                 ],
             )
             # The declarations as the enterprise made them: each affirmed, with its evidence.
-            services.application_declarations_set(
-                actor=actor,
-                application=application,
-                declarations=dict.fromkeys(Declaration.values, True),
-            )
-            for kind in Declaration.values:
-                services.application_file_add(
-                    actor=actor,
-                    application=application,
-                    declaration=kind,
-                    upload=SimpleUploadedFile(f"{kind}.pdf", DEMO_PDF),
-                )
-            application = services.application_submit(actor=actor, application=application)
-            services.application_run_checks(
-                application_id=application.pk, submission=application.submission
-            )
+            application = declare_all_and_submit(actor, application)
         confirmed = Application.objects.get(factory__name=DEMO_CONFIRMED_FILING, tier="basic")
         services.basic_filing_confirm(actor=city, application=confirmed)
         removed_name, removal_reason = DEMO_POOL_REMOVAL
