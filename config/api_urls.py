@@ -39,6 +39,14 @@ router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("pool", PoolEntryViewSet, basename="pool-entry")
 
 urlpatterns = [
+    # First: the public registry is the busiest endpoint (banks, subsidy programmes, other
+    # government systems), and Django tries the patterns in order.
+    path("registry/", registry_list, name="registry"),
+    path(
+        "registry/certificates/<str:number>/",
+        RegistryCertificateDetail.as_view(),
+        name="registry-certificate",
+    ),
     path("me/", MeView.as_view(), name="api-me"),
     path("dashboard/", DashboardView.as_view(), name="dashboard-api"),
     path("experts/calibration/", ExpertCalibration.as_view(), name="expert-calibration-api"),
@@ -76,12 +84,6 @@ urlpatterns = [
         "recommendations/<int:pk>/submit/",
         RecommendationSubmit.as_view(),
         name="recommendation-submit",
-    ),
-    path("registry/", registry_list, name="registry"),
-    path(
-        "registry/certificates/<str:number>/",
-        RegistryCertificateDetail.as_view(),
-        name="registry-certificate",
     ),
     *router.urls,
 ]

@@ -8,11 +8,12 @@ from dashboard.views import dashboard, home
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Before the pages: the API's patterns (the registry's first) are the ones tried most.
+    path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("webhooks/", include("webhooks.urls")),
-    path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

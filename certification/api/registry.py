@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, tzinfo
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -153,6 +154,11 @@ class PublicCacheableView(APIView):
         return public_cacheable(request, response, self.last_modified)  # type: ignore[return-value]
 
 
+_CONDITIONAL_HEADERS = frozenset(
+    {"HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"}
+)
+
+
 def public_cacheable(
     request: HttpRequest, response: HttpResponse, last_modified: datetime | None
 ) -> HttpResponseBase:
@@ -166,6 +172,8 @@ def public_cacheable(
         patch_cache_control(response, public=True, no_cache=True)
     else:  # the usual case, without parsing a header that is not there
         response["Cache-Control"] = "public, no-cache"
+    if not _CONDITIONAL_HEADERS & request.META.keys():
+        return response  # nothing to compare: most clients of the lookup send no validator
     # The ETag alone decides: a change within the same second still shows.
     conditional = get_conditional_response(request, etag=etag, response=response)
     return response if conditional is None else conditional
@@ -266,11 +274,14 @@ _ALLOW = "GET, HEAD, OPTIONS"
 def _lookup_eligible(request: HttpRequest) -> str | None:
     """The normalized credit code when the request is a plain anonymous JSON lookup (``GET
     ?uscc=`` and nothing else: no token, no session, JSON accepted); None otherwise."""
-    if request.method != "GET" or len(request.GET) != 1:
+    # The query string read as it is (``uscc=`` and one value), without building a QueryDict;
+    # anything else (more parameters, a repeated one) is left to the full view.
+    query = request.META.get("QUERY_STRING", "")
+    if request.method != "GET" or not query.startswith("uscc=") or "&" in query:
         return None
-    raw = request.GET.get("uscc")
-    if raw is None or "HTTP_AUTHORIZATION" in request.META:
+    if "HTTP_AUTHORIZATION" in request.META:
         return None
+    raw = unquote_plus(query[5:])
     if settings.SESSION_COOKIE_NAME in request.COOKIES:
         return None
     if request.META.get("HTTP_ACCEPT", "").strip() not in _JSON_ACCEPTS:

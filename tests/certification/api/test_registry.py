@@ -240,3 +240,19 @@ def test_the_registry_writes_dates_as_drf_does(zone):
         expected = serializers.DateTimeField().to_representation(changed)
     assert written == expected
     assert written.endswith("Z") == (zone == "UTC")
+
+
+def test_the_quick_lookup_reads_the_code_as_the_full_view_does(enterprise_user, media):
+    """The quick path reads the raw query string: an encoded, padded, lower-case code finds
+    the same factory, and a repeated or extra parameter is answered by the full view."""
+    certificate = certified(enterprise_user, media)
+    uscc = certificate.factory.enterprise.uscc
+    client = anonymous()
+    exact = client.get(f"/api/v1/registry/?uscc={uscc}")
+    padded = client.get(f"/api/v1/registry/?uscc=+{uscc.lower()}%20")
+    assert padded.status_code == 200 and padded.content == exact.content
+    repeated = client.get(f"/api/v1/registry/?uscc={uscc}&uscc={uscc}")
+    assert repeated.status_code == 200
+    assert [r["uscc"] for r in repeated.json()["results"]] == [uscc]
+    narrowed = client.get(f"/api/v1/registry/?uscc={uscc}&tier=advanced")
+    assert narrowed.status_code == 200 and narrowed.json()["results"] == []
