@@ -259,7 +259,8 @@ def test_an_endpoint_failing_for_a_day_is_disabled_its_owner_told_and_enabled_ag
     assert attempts[-1].attempted_at - started < timedelta(hours=24)
     assert attempts[-1].attempted_at - started > timedelta(hours=22)
     gaps = [b.attempted_at - a.attempted_at for a, b in zip(attempts, attempts[1:], strict=False)]
-    assert max(gaps) <= timedelta(hours=1.2) and gaps[-1] >= timedelta(minutes=48)
+    # At most an hour +20 % jitter, plus the second _run_until_settled waits past each due time.
+    assert max(gaps) <= timedelta(hours=1.2, seconds=1) and gaps[-1] >= timedelta(minutes=48)
     assert len(attempts) >= 20  # the default threshold is always reached within a day
 
     subscription.refresh_from_db()
