@@ -91,8 +91,16 @@ class MembershipAdmin(admin.ModelAdmin):
 class CultivationPoolEntryAdmin(admin.ModelAdmin):
     list_display = ("factory", "year", "authority", "added_by", "created_at", "removed_at")
     list_filter = ("year", "authority__province")
-    # Removal goes through the service (the city's pool page), which keeps the audit trail.
-    readonly_fields = ("removed_at", "removed_by", "removal_reason")
     search_fields = ("factory__name", "factory__enterprise__name", "reason")
     list_select_related = ("factory", "authority", "added_by")
-    autocomplete_fields = ("factory", "authority", "added_by")
+
+    # Read only: the city bureaus add and remove through their pool pages and the API
+    # (factories.services.pool_entry_add/remove), which check the city and keep the events.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

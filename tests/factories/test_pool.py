@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -325,3 +326,17 @@ def test_the_pool_is_an_export_kind_scoped_like_the_page(
     assert len(read_export(export(jiangsu_official, "cultivation_pool"))) == 3
     chinese = read_export(export(suzhou_official, "cultivation_pool", language="zh-hans"))
     assert chinese[0][:2] == ["年度", "工厂"]
+
+
+def test_the_admin_shows_the_pool_read_only(admin_client, suzhou_official, suzhou_factory):
+    services.pool_entry_add(actor=suzhou_official, factory=suzhou_factory, year=2026, reason="培育")
+    entry = CultivationPoolEntry.objects.get()
+    changelist = admin_client.get(reverse("admin:factories_cultivationpoolentry_changelist"))
+    assert changelist.status_code == 200 and suzhou_factory.name in changelist.content.decode()
+    assert admin_client.get(reverse("admin:factories_cultivationpoolentry_add")).status_code == 403
+    delete = reverse("admin:factories_cultivationpoolentry_delete", args=[entry.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    change = reverse("admin:factories_cultivationpoolentry_change", args=[entry.pk])
+    admin_client.post(change, {"year": 2027, "reason": "x"})
+    entry.refresh_from_db()
+    assert (entry.year, entry.reason, entry.removed_at) == (2026, "培育", None)
