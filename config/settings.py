@@ -276,6 +276,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboard.refresh_counts",
         "schedule": env.int("DASHBOARD_REFRESH_SECONDS", default=3600),
     },
+    # The peer groups' score distributions behind peer benchmarking
+    # (assessments.services.peer_distributions_refresh), counted ahead of time.
+    "refresh-peer-distributions": {
+        "task": "assessments.refresh_peer_distributions",
+        "schedule": env.int("PEER_BENCHMARK_REFRESH_SECONDS", default=3600),
+    },
     # Exports (exports app): the files of exports whose download link expired are deleted.
     "delete-expired-exports": {
         "task": "exports.delete_expired",
