@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel
@@ -26,6 +28,7 @@ from assessments.models import (
 )
 from assessments.scoring import shown
 from core import refcache
+from core.dispatch import task_queue_on_commit
 from core.errors import NotFound
 from core.i18n import english_active
 from factories.models import Factory
@@ -463,9 +466,15 @@ def peer_benchmark_for(user: AnyUser, factory_pk: Any) -> PeerBenchmark:
 
 def peer_run_latest() -> PeerRun:
     """The latest count of the peer distributions; counted now when there is none yet (a new
-    installation), as the dashboards do. The beat task counts again every hour."""
+    installation), as the dashboards do. The beat task counts again every hour; a count older
+    than two periods (beat was down) is shown and a new one queued, once per ten minutes."""
     run = PeerRun.objects.order_by("-computed_at", "-pk").first()
     if run is not None:
+        period = timedelta(seconds=settings.PEER_BENCHMARK_REFRESH_SECONDS)
+        if run.computed_at < timezone.now() - 2 * period and cache.add(
+            "peer-distributions-refresh-queued", 1, 600
+        ):
+            task_queue_on_commit("assessments.refresh_peer_distributions")
         return run
     from assessments.services import peer_distributions_refresh  # services read selectors
 

@@ -334,6 +334,29 @@ def test_the_first_view_counts_and_later_views_read_the_count(enterprise_user, o
     assert cuts["industry"].peers == 1  # the factory's older assessment, counted before
 
 
+@pytest.mark.django_db
+def test_a_count_left_old_is_shown_and_counted_again_in_the_background(
+    enterprise_user, own, settings, django_capture_on_commit_callbacks
+):
+    run = services.peer_distributions_refresh()
+    # Within two periods nothing is queued.
+    with django_capture_on_commit_callbacks() as queued:
+        selectors.peer_benchmark_for(enterprise_user, own.pk)
+    assert queued == []
+    old = run.computed_at - timedelta(seconds=2 * settings.PEER_BENCHMARK_REFRESH_SECONDS + 1)
+    PeerRun.objects.filter(pk=run.pk).update(computed_at=old)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        bench = selectors.peer_benchmark_for(enterprise_user, own.pk)
+    assert bench.as_of == old  # the old count is shown ...
+    assert len(queued) == 1
+    assert PeerRun.objects.get().computed_at > old  # ... and a new one was made
+    # Queued once per ten minutes, however many views find it old.
+    PeerRun.objects.update(computed_at=old)
+    with django_capture_on_commit_callbacks() as queued:
+        selectors.peer_benchmark_for(enterprise_user, own.pk)
+    assert queued == []
+
+
 def _peers(version, codes, count, *, seed=1, **where):
     rng = random.Random(seed)
     made = []
