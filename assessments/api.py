@@ -307,7 +307,11 @@ class PeerComparisonOutput(serializers.Serializer):
     )
     distribution = PeerDistributionOutput(allow_null=True)
     percentile = serializers.FloatField(
-        allow_null=True, help_text="Share of peers scoring below, ties counted as half (%)."
+        allow_null=True,
+        help_text=(
+            "Share of peers scoring below, ties counted as half (%), interpolated from the "
+            "group's percentiles."
+        ),
     )
     quartile = serializers.IntegerField(
         allow_null=True, help_text="1 (bottom quarter of the peers) to 4 (top quarter)."
@@ -337,6 +341,13 @@ class PeerBenchmarkOutput(serializers.Serializer):
     )
     model_version = serializers.CharField(allow_null=True)
     min_peers = serializers.IntegerField(help_text="Peers needed before a distribution is shown.")
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text=(
+            "When the peer distributions were counted (hourly); null when the factory has no "
+            "submitted assessment."
+        ),
+    )
     cuts = PeerCutOutput(many=True)
 
 
@@ -362,6 +373,7 @@ def peer_benchmark_data(bench: selectors.PeerBenchmark) -> dict[str, Any]:
         "assessment": assessment.pk if assessment else None,
         "model_version": assessment.version.code if assessment else None,
         "min_peers": bench.min_peers,
+        "as_of": bench.as_of,
         "cuts": [
             {
                 "cut": cut.cut,
@@ -383,7 +395,9 @@ class FactoryPeers(APIView):
             "(minimum, quartiles, median, maximum) of its peers: the factories whose latest "
             "submitted assessment uses the same model version, in the same industry in the same "
             "province, the same industry nationwide and the same province. A group with fewer "
-            "peers than `min_peers` gives its size only. For the factory's enterprise members "
+            "peers than `min_peers` gives its size only. The distributions are counted ahead of "
+            "time (hourly, `as_of`); the percentile is interpolated from each group's "
+            "percentiles 0 to 100. For the factory's enterprise members "
             "and the officials whose jurisdiction holds the factory."
         ),
     )

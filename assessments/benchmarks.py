@@ -1,15 +1,21 @@
 """Peer benchmarking: a factory's scores beside the anonymised distribution of its peers.
 
-Pure: no ORM, no request. The selector (``assessments.selectors.peer_benchmark_for``) reads
-each peer group's figures with aggregate SQL (or, on the embedded database, reads the values
-and summarises them with :func:`summarise` here) and hands them to :func:`benchmark`.
+Pure: no ORM, no request. A periodic count (``assessments.services.peer_distributions_refresh``)
+stores each peer group's distribution of each measure as its value at every percentile 0 to
+100 (:func:`points` here on the embedded database, ``percentile_cont`` on PostgreSQL); the
+selector (``assessments.selectors.peer_benchmark_for``) reads the factory's three groups, turns
+each into figures with :func:`figures_from_points` and hands them to :func:`benchmark`.
 
 - A *measure* is the overall score (key ``""``) or one sub-domain's own maturity score (its
   code), as stored in the assessment's result (``subdomain_overall``).
 - Quartiles are interpolated linearly between the closest ranks (PostgreSQL's
   ``percentile_cont``; ``statistics.quantiles(method="inclusive")``).
 - A factory's percentile is the share of peers scoring below it, counting ties as half:
-  ``(below + equal / 2) / count * 100``.
+  ``(below + equal / 2) / peers * 100``. It is read off the 101 stored points by linear
+  interpolation (:func:`position`); when the group includes the factory itself, that is the
+  exact share up to less than one percentage point.
+- A group counts the factory itself when its latest assessment was counted; its number of
+  *peers* is then one less.
 - A distribution of fewer than ``min_peers`` peers is withheld: only its size is shown, so no
   one can read a handful of named competitors' scores off a box plot.
 """
@@ -32,11 +38,13 @@ CUT_INDUSTRY_PROVINCE = "industry_province"  # same division in the same provinc
 CUTS = (CUT_INDUSTRY_PROVINCE, CUT_INDUSTRY, CUT_PROVINCE)
 
 
+PERCENTILES = tuple(step / 100 for step in range(101))  # the stored points' fractions
+
+
 @dataclass(frozen=True)
 class PeerFigures:
-    """What the database says about one measure in one peer group: the count, the five
-    figures (None when there are no peers) and how many peers score below and equal to the
-    factory's own value."""
+    """One measure in one peer group: the number of peers (other than the factory), the five
+    figures (None when there are no peers) and the factory's percentile among them."""
 
     count: int
     minimum: float | None = None
@@ -44,8 +52,7 @@ class PeerFigures:
     median: float | None = None
     q3: float | None = None
     maximum: float | None = None
-    below: int = 0
-    equal: int = 0
+    percentile: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,33 +102,51 @@ def quantile(ordered: Sequence[float], fraction: float) -> float:
     return ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower)
 
 
-def summarise(values: Sequence[float], own: float | None) -> PeerFigures:
-    """The figures of one measure from the peers' values (the embedded database's fallback,
-    and the reference the SQL is tested against)."""
-    if not values:
-        return PeerFigures(count=0)
+def points(values: Sequence[float]) -> list[float]:
+    """The value at each percentile 0, 1, … 100 of ``values`` (as ``percentile_cont``)."""
     ordered = sorted(values)
-    below = equal = 0
-    if own is not None:
-        below = sum(1 for value in ordered if value < own - EPSILON)
-        equal = sum(1 for value in ordered if abs(value - own) <= EPSILON)
+    return [quantile(ordered, fraction) for fraction in PERCENTILES]
+
+
+def position(stored: Sequence[float], value: float) -> float:
+    """Where ``value`` falls among the stored percentile points, in percent, interpolated
+    linearly; where it equals a run of points (ties) the middle of the run."""
+    last = len(stored) - 1
+    if value < stored[0] - EPSILON:
+        return 0.0
+    if value > stored[last] + EPSILON:
+        return 100.0
+    # The lowest position whose point reaches the value, and the highest still at most it.
+    upper = next(index for index, point in enumerate(stored) if point >= value - EPSILON)
+    low = float(upper)
+    if upper > 0 and stored[upper] > stored[upper - 1]:
+        step = (value - stored[upper - 1]) / (stored[upper] - stored[upper - 1])
+        low = upper - 1 + min(max(step, 0.0), 1.0)
+    lower = max(index for index, point in enumerate(stored) if point <= value + EPSILON)
+    high = float(lower)
+    if lower < last and stored[lower + 1] > stored[lower]:
+        step = (value - stored[lower]) / (stored[lower + 1] - stored[lower])
+        high = lower + min(max(step, 0.0), 1.0)
+    return (low + high) / 2 * 100 / last
+
+
+def figures_from_points(
+    count: int, stored: Sequence[float], own: float | None, *, own_included: bool
+) -> PeerFigures:
+    """The figures of one measure in one group from its stored count and points;
+    ``own_included`` when the group counted the factory itself (then it has one peer less)."""
+    peers = count - 1 if own_included and own is not None else count
+    if peers <= 0 or len(stored) != len(PERCENTILES):
+        return PeerFigures(count=max(peers, 0))
     return PeerFigures(
-        count=len(ordered),
-        minimum=ordered[0],
-        q1=quantile(ordered, 0.25),
-        median=quantile(ordered, 0.5),
-        q3=quantile(ordered, 0.75),
-        maximum=ordered[-1],
-        below=below,
-        equal=equal,
+        count=peers,
+        minimum=stored[0],
+        q1=stored[25],
+        median=stored[50],
+        q3=stored[75],
+        maximum=stored[100],
+        percentile=None if own is None else round(position(stored, own), 1),
     )
-
-
-def percentile(figures: PeerFigures) -> float | None:
-    """The share of peers scoring below the factory, ties counted as half, in percent."""
-    if not figures.count:
-        return None
-    return round((figures.below + figures.equal / 2) * 100 / figures.count, 1)
 
 
 def quartile_of(own: float, distribution: Distribution) -> int:
@@ -152,7 +177,7 @@ def compare(measure: str, own: float | None, figures: PeerFigures, min_peers: in
         own=own,
         peers=figures.count,
         distribution=distribution,
-        percentile=percentile(figures) if own is not None else None,
+        percentile=figures.percentile if own is not None else None,
         quartile=quartile_of(own, distribution) if own is not None else None,
     )
 

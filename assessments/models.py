@@ -339,3 +339,49 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class PeerRun(models.Model):
+    """One count of the peer distributions (``PeerDistribution``): when, and how long it took."""
+
+    computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
+    seconds = models.FloatField(_("took (seconds)"), default=0)
+
+    class Meta:
+        ordering = ["-computed_at", "-pk"]
+        verbose_name = _("peer distribution count")
+        verbose_name_plural = _("peer distribution counts")
+
+    def __str__(self) -> str:
+        return f"{self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class PeerDistribution(models.Model):
+    """As of ``run``, the distribution of one measure (the overall score, ``measure`` empty, or
+    a sub-domain's own score, its code) over the latest submitted assessments on ``version`` of
+    one peer group's factories: an industry in a province, an industry nationwide (``province``
+    empty) or a province (``industry`` empty). ``percentiles`` holds the value at each
+    percentile 0, 1, … 100 (``percentile_cont``)."""
+
+    run = models.ForeignKey(PeerRun, on_delete=models.CASCADE, related_name="distributions")
+    version = models.ForeignKey(
+        ModelVersion, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    cut = models.CharField(_("peer group"), max_length=20)
+    industry = models.CharField(_("industry"), max_length=2, blank=True)
+    province = models.CharField(_("province"), max_length=2, blank=True)
+    measure = models.CharField(_("measure"), max_length=40, blank=True)
+    count = models.PositiveIntegerField(_("factories"))
+    percentiles = models.JSONField(_("percentiles 0 to 100"))
+
+    class Meta:
+        verbose_name = _("peer distribution")
+        verbose_name_plural = _("peer distributions")
+        indexes = [
+            models.Index(
+                fields=["run", "version", "industry", "province"], name="peer_distribution_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cut} {self.industry or '-'} {self.province or '-'} {self.measure or '*'}"

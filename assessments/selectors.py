@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.core.cache import cache
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ScopeLevel
@@ -20,11 +21,14 @@ from assessments.models import (
     Evidence,
     Level,
     ModelVersion,
+    PeerDistribution,
+    PeerRun,
     Requirement,
     SubDomain,
 )
 from assessments.scoring import shown
 from core import refcache
+from core.dispatch import task_queue_on_commit
 from core.errors import NotFound
 from core.i18n import english_active
 from factories.models import Factory
@@ -408,21 +412,23 @@ def level_names_by_version(version_ids: set[int]) -> dict[tuple[int, int], str]:
 
 @dataclass(frozen=True)
 class PeerBenchmark:
-    """A factory's latest submitted assessment beside its peers (``assessments.benchmarks``).
-    ``assessment`` is None when the factory has none: then ``cuts`` is empty."""
+    """A factory's latest submitted assessment beside its peers (``assessments.benchmarks``),
+    as of the latest count of the peer distributions (``as_of``). ``assessment`` is None when
+    the factory has none: then ``cuts`` is empty."""
 
     factory: Factory
     assessment: Assessment | None
     min_peers: int
     cuts: list[benchmarks.CutBenchmark]
     subdomain_names: dict[str, str]
+    as_of: datetime | None = None
 
 
 def peer_benchmark_for(user: AnyUser, factory_pk: Any) -> PeerBenchmark:
     """The peer benchmark of a factory the user may see (its enterprise's members; officials
     whose jurisdiction holds it; national scope), in a fixed number of queries whatever the
     number of peers and sub-domains: the factory, its latest submitted assessment, the
-    version's sub-domain names and one aggregate over the peers."""
+    version's sub-domain names, the latest count and its three groups' distributions."""
     factory = factory_get_for(user, factory_pk, related=("industry", "province"))
     latest = (
         Assessment.objects.filter(factory=factory, status=Assessment.Status.SUBMITTED)
@@ -443,141 +449,63 @@ def peer_benchmark_for(user: AnyUser, factory_pk: Any) -> PeerBenchmark:
     own: dict[str, float] = {benchmarks.OVERALL: float(latest.overall_score or 0)}
     own.update({code: float(value) for code, value in own_subdomains.items()})
     codes = [code for code in names if code in own_subdomains]
+    run = peer_run_latest()
+    # The count took the factory's latest assessment in when it was submitted before the count.
+    included = latest.submitted_at is not None and latest.submitted_at <= run.computed_at
     figures = peer_figures(
-        factory_id=factory.pk,
+        run=run,
         industry=factory.industry_id,
         province=factory.province_id,
         version_id=latest.version_id,
         own=own,
+        own_included=included,
     )
     cuts = benchmarks.benchmark(own, figures, min_peers=min_peers, subdomains=codes)
-    return PeerBenchmark(factory, latest, min_peers, cuts, names)
+    return PeerBenchmark(factory, latest, min_peers, cuts, names, run.computed_at)
+
+
+def peer_run_latest() -> PeerRun:
+    """The latest count of the peer distributions; counted now when there is none yet (a new
+    installation), as the dashboards do. The beat task counts again every hour; a count older
+    than two periods (beat was down) is shown and a new one queued, once per ten minutes."""
+    run = PeerRun.objects.order_by("-computed_at", "-pk").first()
+    if run is not None:
+        period = timedelta(seconds=settings.PEER_BENCHMARK_REFRESH_SECONDS)
+        if run.computed_at < timezone.now() - 2 * period and cache.add(
+            "peer-distributions-refresh-queued", 1, 600
+        ):
+            task_queue_on_commit("assessments.refresh_peer_distributions")
+        return run
+    from assessments.services import peer_distributions_refresh  # services read selectors
+
+    return peer_distributions_refresh()
 
 
 def peer_figures(
-    *, factory_id: int, industry: str, province: str, version_id: int, own: dict[str, float]
+    *,
+    run: PeerRun,
+    industry: str,
+    province: str,
+    version_id: int,
+    own: dict[str, float],
+    own_included: bool,
 ) -> dict[str, dict[str, benchmarks.PeerFigures]]:
-    """Cut -> measure -> the peers' figures, in one query.
-
-    Peers: the other factories of the same industry or the same province whose latest
-    submitted assessment is on ``version_id``. On PostgreSQL one aggregate statement
-    (``percentile_cont``) answers every cut and measure; elsewhere (the embedded demo
-    database) the values are read and summarised by ``benchmarks.summarise``.
-    """
-    if connection.vendor == "postgresql":
-        return _peer_figures_sql(factory_id, industry, province, version_id, own)
-    latest: dict[int, tuple[int, Any, dict[str, Any], str, str]] = {}
+    """Cut -> measure -> the peers' figures, in one query: the three groups' stored
+    distributions (``PeerDistribution``) on ``version_id`` as of ``run``. ``own_included``
+    when the count included the factory's own latest assessment (its groups then hold one
+    peer less than their count)."""
     rows = (
-        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
-        .filter(Q(factory__industry_id=industry) | Q(factory__province_id=province))
-        .exclude(factory_id=factory_id)
-        .order_by("factory_id", "-submitted_at", "-pk")
-        .values_list(
-            "factory_id",
-            "version_id",
-            "overall_score",
-            "result",
-            "factory__industry_id",
-            "factory__province_id",
+        PeerDistribution.objects.filter(run=run, version_id=version_id)
+        .filter(
+            Q(cut=benchmarks.CUT_INDUSTRY_PROVINCE, industry=industry, province=province)
+            | Q(cut=benchmarks.CUT_INDUSTRY, industry=industry, province="")
+            | Q(cut=benchmarks.CUT_PROVINCE, industry="", province=province)
         )
+        .values_list("cut", "measure", "count", "percentiles")
     )
-    for peer, version, overall, result, peer_industry, peer_province in rows:
-        latest.setdefault(peer, (version, overall, result, peer_industry, peer_province))
-    values: dict[str, dict[str, list[float]]] = {cut: {} for cut in benchmarks.CUTS}
-    for version, overall, result, peer_industry, peer_province in latest.values():
-        if version != version_id:
-            continue
-        measures = {benchmarks.OVERALL: float(overall)}
-        measures.update(
-            {code: float(v) for code, v in (result or {}).get("subdomain_overall", {}).items()}
-        )
-        same_industry, same_province = peer_industry == industry, peer_province == province
-        for cut, inside in (
-            (benchmarks.CUT_INDUSTRY, same_industry),
-            (benchmarks.CUT_PROVINCE, same_province),
-            (benchmarks.CUT_INDUSTRY_PROVINCE, same_industry and same_province),
-        ):
-            if inside:
-                for measure, value in measures.items():
-                    values[cut].setdefault(measure, []).append(value)
-    return {
-        cut: {
-            measure: benchmarks.summarise(found, own.get(measure))
-            for measure, found in by_measure.items()
-        }
-        for cut, by_measure in values.items()
-    }
-
-
-def _peer_figures_sql(
-    factory_id: int, industry: str, province: str, version_id: int, own: dict[str, float]
-) -> dict[str, dict[str, benchmarks.PeerFigures]]:
-    # Only the tables' names are formatted in; every value is a parameter.
-    sql = f"""
-        WITH latest AS (
-            SELECT DISTINCT ON (a.factory_id)
-                   a.version_id, a.overall_score, a.result, f.industry_id, f.province_id
-            FROM {Assessment._meta.db_table} a
-            JOIN {Factory._meta.db_table} f ON f.id = a.factory_id
-            WHERE a.status = %(submitted)s AND a.factory_id <> %(factory)s
-              AND (f.industry_id = %(industry)s OR f.province_id = %(province)s)
-            ORDER BY a.factory_id, a.submitted_at DESC, a.id DESC
-        ), peers AS (
-            SELECT industry_id = %(industry)s AS same_industry,
-                   province_id = %(province)s AS same_province,
-                   overall_score, result
-            FROM latest WHERE version_id = %(version)s
-        ), measures AS (
-            SELECT same_industry, same_province, '' AS measure,
-                   overall_score::float8 AS value
-            FROM peers
-            UNION ALL
-            SELECT same_industry, same_province, s.key, s.value::float8
-            FROM peers CROSS JOIN LATERAL jsonb_each_text(
-                CASE WHEN jsonb_typeof(peers.result -> 'subdomain_overall') = 'object'
-                     THEN peers.result -> 'subdomain_overall' ELSE '{{}}'::jsonb END
-            ) AS s
-        ), cuts AS (
-            SELECT %(cut_industry)s AS cut, measure, value FROM measures WHERE same_industry
-            UNION ALL
-            SELECT %(cut_province)s, measure, value FROM measures WHERE same_province
-            UNION ALL
-            SELECT %(cut_both)s, measure, value FROM measures
-            WHERE same_industry AND same_province
-        )
-        SELECT cut, measure, COUNT(*), MIN(value),
-               percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY value),
-               MAX(value),
-               COUNT(*) FILTER (
-                   WHERE value < (%(own)s::jsonb ->> measure)::float8 - %(epsilon)s),
-               COUNT(*) FILTER (
-                   WHERE abs(value - (%(own)s::jsonb ->> measure)::float8) <= %(epsilon)s)
-        FROM cuts GROUP BY cut, measure
-    """  # noqa: S608
-    params: dict[str, str | int | float] = {
-        "submitted": str(Assessment.Status.SUBMITTED),
-        "factory": factory_id,
-        "industry": industry,
-        "province": province,
-        "version": version_id,
-        "cut_industry": benchmarks.CUT_INDUSTRY,
-        "cut_province": benchmarks.CUT_PROVINCE,
-        "cut_both": benchmarks.CUT_INDUSTRY_PROVINCE,
-        "own": json.dumps(own),
-        "epsilon": benchmarks.EPSILON,
-    }
     found: dict[str, dict[str, benchmarks.PeerFigures]] = {cut: {} for cut in benchmarks.CUTS}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for cut, measure, count, low, quartiles, high, below, equal in cursor.fetchall():
-            found[cut][measure] = benchmarks.PeerFigures(
-                count=count,
-                minimum=low,
-                q1=quartiles[0],
-                median=quartiles[1],
-                q3=quartiles[2],
-                maximum=high,
-                below=below,
-                equal=equal,
-            )
+    for cut, measure, count, points in rows:
+        found[cut][measure] = benchmarks.figures_from_points(
+            count, points, own.get(measure), own_included=own_included
+        )
     return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -10,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from assessments import scoring
+from assessments import benchmarks, scoring
 from assessments.models import (
     Answer,
     Assessment,
@@ -25,6 +26,8 @@ from assessments.models import (
     Evidence,
     Level,
     ModelVersion,
+    PeerDistribution,
+    PeerRun,
     Requirement,
     SubDomain,
 )
@@ -513,3 +516,135 @@ def model_version_publish(*, version: ModelVersion) -> ModelVersion:
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
     return version
+
+
+# --- Peer distributions, counted ahead of time (ADR 0013) -----------------------------------
+
+# Each factory's latest submitted assessment with its factory's industry and province, and its
+# measures as rows (version, industry, province, measure, value): the overall score (measure
+# '') and each sub-domain's own score. Only the tables' names are formatted in.
+_PEER_MEASURES = f"""
+    WITH latest AS (
+        SELECT DISTINCT ON (a.factory_id)
+               a.version_id, a.overall_score, a.result, f.industry_id, f.province_id
+        FROM {Assessment._meta.db_table} a
+        JOIN {Factory._meta.db_table} f ON f.id = a.factory_id
+        WHERE a.status = %(submitted)s
+        ORDER BY a.factory_id, a.submitted_at DESC, a.id DESC
+    ), measures AS (
+        SELECT version_id, industry_id, province_id, '' AS measure,
+               overall_score::float8 AS value
+        FROM latest WHERE overall_score IS NOT NULL
+        UNION ALL
+        SELECT version_id, industry_id, province_id, s.key, s.value::float8
+        FROM latest CROSS JOIN LATERAL jsonb_each(
+            CASE WHEN jsonb_typeof(latest.result -> 'subdomain_overall') = 'object'
+                 THEN latest.result -> 'subdomain_overall' ELSE '{{}}'::jsonb END
+        ) AS s
+        WHERE overall_score IS NOT NULL AND jsonb_typeof(s.value) = 'number'
+    )
+"""  # noqa: S608
+
+
+@transaction.atomic
+def peer_distributions_refresh() -> PeerRun:
+    """Count every peer group's distribution of every measure over each factory's latest
+    submitted assessment: per model version, industry in province, industry nationwide and
+    province, the count and the value at each percentile 0 to 100. One INSERT ... SELECT with
+    GROUPING SETS on PostgreSQL, the values read and summarised here elsewhere; then drop the
+    earlier runs. A reader keeps the run it started with; safe to rerun at any time."""
+    started = time.perf_counter()
+    run = PeerRun.objects.create()
+    if connection.vendor == "postgresql":
+        sql = f"""{_PEER_MEASURES}
+            INSERT INTO {PeerDistribution._meta.db_table}
+                (run_id, version_id, cut, industry, province, measure, count, percentiles)
+            SELECT %(run)s, version_id,
+                   CASE GROUPING(industry_id, province_id)
+                        WHEN 0 THEN %(cut_both)s WHEN 1 THEN %(cut_industry)s
+                        ELSE %(cut_province)s END,
+                   COALESCE(industry_id, ''), COALESCE(province_id, ''), measure, COUNT(*),
+                   to_jsonb(percentile_cont(%(fractions)s::float8[])
+                            WITHIN GROUP (ORDER BY value))
+            FROM measures
+            GROUP BY GROUPING SETS ((version_id, industry_id, province_id, measure),
+                                    (version_id, industry_id, measure),
+                                    (version_id, province_id, measure))
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    "submitted": str(Assessment.Status.SUBMITTED),
+                    "run": run.pk,
+                    "cut_both": benchmarks.CUT_INDUSTRY_PROVINCE,
+                    "cut_industry": benchmarks.CUT_INDUSTRY,
+                    "cut_province": benchmarks.CUT_PROVINCE,
+                    "fractions": list(benchmarks.PERCENTILES),
+                },
+            )
+    else:
+        _peer_distributions_count(run)
+    PeerDistribution.objects.filter(run__lt=run.pk).delete()
+    PeerRun.objects.filter(pk__lt=run.pk).delete()
+    run.seconds = round(time.perf_counter() - started, 3)
+    run.save(update_fields=["seconds"])
+    return run
+
+
+def _peer_distributions_count(run: PeerRun) -> None:
+    """The embedded database's way: read each factory's latest submitted assessment and
+    summarise the values with ``benchmarks.points``."""
+    latest: dict[int, tuple[int, Any, Any, str, str]] = {}
+    rows = (
+        Assessment.objects.filter(status=Assessment.Status.SUBMITTED)
+        .order_by("factory_id", "-submitted_at", "-pk")
+        .values_list(
+            "factory_id",
+            "version_id",
+            "overall_score",
+            "result",
+            "factory__industry_id",
+            "factory__province_id",
+        )
+    )
+    for factory, version, overall, result, industry, province in rows.iterator():
+        latest.setdefault(factory, (version, overall, result, industry, province))
+    values: dict[tuple[int, str, str, str, str], list[float]] = {}
+    for version, overall, result, industry, province in latest.values():
+        if overall is None:
+            continue
+        measures = {benchmarks.OVERALL: float(overall)}
+        subdomains = (result or {}).get("subdomain_overall")
+        if isinstance(subdomains, dict):
+            measures.update(
+                {
+                    code: float(value)
+                    for code, value in subdomains.items()
+                    if isinstance(value, int | float) and not isinstance(value, bool)
+                }
+            )
+        for cut, group_industry, group_province in (
+            (benchmarks.CUT_INDUSTRY_PROVINCE, industry, province),
+            (benchmarks.CUT_INDUSTRY, industry, ""),
+            (benchmarks.CUT_PROVINCE, "", province),
+        ):
+            for measure, value in measures.items():
+                key = (version, cut, group_industry, group_province, measure)
+                values.setdefault(key, []).append(value)
+    PeerDistribution.objects.bulk_create(
+        (
+            PeerDistribution(
+                run=run,
+                version_id=version,
+                cut=cut,
+                industry=industry,
+                province=province,
+                measure=measure,
+                count=len(found),
+                percentiles=benchmarks.points(found),
+            )
+            for (version, cut, industry, province, measure), found in values.items()
+        ),
+        batch_size=500,
+    )

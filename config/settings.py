@@ -210,6 +210,9 @@ CERTIFICATE_VERIFY_KEY = env.str("CERTIFICATE_VERIFY_KEY", default="") or SECRET
 ASSESSMENT_VALID_MONTHS = env.int("ASSESSMENT_VALID_MONTHS", default=12)
 # Peer benchmarking shows a peer group's distribution only from this many peers (anonymity).
 PEER_BENCHMARK_MIN_PEERS = env.int("PEER_BENCHMARK_MIN_PEERS", default=10)
+# ... read from distributions counted this often (beat); a view finding a count older than two
+# periods (beat down) queues a new one.
+PEER_BENCHMARK_REFRESH_SECONDS = env.int("PEER_BENCHMARK_REFRESH_SECONDS", default=3600)
 
 # Email
 EMAIL_BACKEND = env.str(
@@ -275,6 +278,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-dashboard-counts": {
         "task": "dashboard.refresh_counts",
         "schedule": env.int("DASHBOARD_REFRESH_SECONDS", default=3600),
+    },
+    # The peer groups' score distributions behind peer benchmarking
+    # (assessments.services.peer_distributions_refresh), counted ahead of time.
+    "refresh-peer-distributions": {
+        "task": "assessments.refresh_peer_distributions",
+        "schedule": PEER_BENCHMARK_REFRESH_SECONDS,
     },
     # Exports (exports app): the files of exports whose download link expired are deleted.
     "delete-expired-exports": {

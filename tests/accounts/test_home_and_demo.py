@@ -6,7 +6,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import User
-from assessments.models import Assessment, Evidence
+from assessments.models import Assessment, Evidence, PeerDistribution, PeerRun
 from certification.models import (
     Application,
     Certificate,
@@ -339,12 +339,17 @@ def test_the_demo_shows_peer_benchmarks(demo):
     """The Huqiu factory has enough peers in its industry and province to show their
     distributions; the Hangzhou factory has none, so its comparison is withheld."""
     huqiu = Factory.objects.get(name=DEMO_REASSESSMENT[0])
+    # seed_demo counted the peer distributions: no page view needed to count them.
+    run = PeerRun.objects.get()
+    assert PeerDistribution.objects.filter(run=run, industry=huqiu.industry_id).exists()
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     sign_in(client, "ent_suzhou")
     detail = client.get(f"/enterprises/{huqiu.enterprise_id}/").content.decode()
     assert f'href="/factories/{huqiu.pk}/peers/"' in detail
     page = client.get(f"/factories/{huqiu.pk}/peers/").content.decode()
     assert page.count('class="box"') > 10 and "peers-withheld" not in page
+    assert "peers-as-of" in page and "counted hourly" in page
+    assert list(PeerRun.objects.values_list("pk", flat=True)) == [run.pk]  # read, not recounted
 
     hangzhou = Factory.objects.get(name="杭州智造西湖电子工厂")
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")

@@ -23,6 +23,7 @@ from assessments.services import (
     assessment_start,
     assessment_submit,
     evidence_add,
+    peer_distributions_refresh,
 )
 from certification import services
 from certification.models import (
@@ -266,6 +267,8 @@ class Command(BaseCommand):
         call_command("load_reference_data", verbosity=0)
         with transaction.atomic():
             self._seed()
+        # Peer benchmarks read distributions counted ahead of time: count them for the demo.
+        peer_distributions_refresh()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for username, role, authority_code, display in DEMO_USERS:
             scope = authority_code or "-"
