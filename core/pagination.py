@@ -136,11 +136,40 @@ def keyset_after(keys: list[OrderKey], values: list[Any]) -> Q:
     return condition if bound is None else bound & condition
 
 
+# The query parameters of paging itself (a list with no others is the whole list).
+PAGING_PARAMETERS = frozenset({"cursor", "page_size"})
+
+
+@dataclass(frozen=True)
+class KeysetIndex:
+    """A list read page by page from rows of another table that are exactly the list's rows in
+    the caller's scope, one per listed row, with the list's order in one index (say, each
+    enterprise present in a region, with its name). ``columns`` names, for each column of the
+    list's order (the listed model's attnames, the primary key included), the column of
+    ``rows`` that holds the same value. The page's ids come from one range of ``rows``' index;
+    the listed rows are then read from ``listed`` (the rows with their related rows, not
+    narrowed: ``rows`` is the scope) by primary key. Only for a list that is exactly ``rows``:
+    a filter applied to the listed rows afterwards would cut pages short."""
+
+    rows: QuerySet[Any]
+    columns: dict[str, str]
+    listed: QuerySet[Any]
+
+    def page(self, keys: list[OrderKey], values: list[Any] | None, size: int) -> QuerySet[Any]:
+        """The listed rows of the page (``size`` of them at most), in the list's order."""
+        mapped = [OrderKey(self.columns[key.field], key.descending, key.nullable) for key in keys]
+        rows = self.rows.order_by(*(key.expression() for key in mapped))
+        if values is not None:
+            rows = rows.filter(keyset_after(mapped, values))
+        ids = rows.values(mapped[-1].field)[:size]
+        return self.listed.filter(pk__in=ids).order_by(*(key.expression() for key in keys))
+
+
 class KeysetPagination(pagination.BasePagination):
     """``?cursor=`` and ``?page_size=`` (default from settings, at most 200); the response is
     ``{"next": url or null, "results": [...]}``. The order is the list's own (its queryset's
     ``order_by`` or the model's ``Meta.ordering``), always completed by the primary key. A view
-    whose scope is an OR of conditions may list them in ``keyset_parts`` (see below)."""
+    may name a ``keyset_index`` (a ``KeysetIndex``) to read the page from."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -166,16 +195,14 @@ class KeysetPagination(pagination.BasePagination):
         size = self.page_size(request)
         token = request.query_params.get(self.cursor_query_param)
         queryset = queryset.order_by(*(key.expression() for key in keys))
-        if token:
-            queryset = queryset.filter(keyset_after(keys, _decode(token, queryset.model, keys)))
-        parts: list[Q] = list(getattr(view, "keyset_parts", None) or [])
-        if len(parts) > 1:
-            # The view's scope is an OR of conditions that each read an index range in order:
-            # each part's page (its ids) in a subquery, and the rows of their union in the
-            # database's own order (so that the merge agrees with the database's collation),
-            # all in one query.
-            pages = [queryset.filter(part).values("pk")[: size + 1] for part in parts]
-            queryset = queryset.filter(pk__in=pages[0].union(*pages[1:], all=True))
+        values = _decode(token, queryset.model, keys) if token else None
+        index: KeysetIndex | None = getattr(view, "keyset_index", None)
+        if index is not None:
+            # The page's ids from the index rows in a subquery, the rows by primary key: one
+            # query, planned as quickly as the national list's.
+            queryset = index.page(keys, values, size + 1)
+        elif values is not None:
+            queryset = queryset.filter(keyset_after(keys, values))
         rows = list(queryset[: size + 1])
         if len(rows) > size:
             rows = rows[:size]

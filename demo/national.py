@@ -43,6 +43,7 @@ from certification.models import (
 )
 from certification.services.deadlines import lapse_deadlines_refresh
 from factories.models import Enterprise, Factory, Industry, Membership
+from factories.services import enterprise_presence_refresh
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
 
@@ -227,6 +228,8 @@ class NationalData:
                 for index, (owner, site) in enumerate(zip(owners, sites, strict=True))
             ],
         )
+        # Where officials see them (the regional enterprise lists): rebuilt for all, one statement.
+        enterprise_presence_refresh()
         self.report(f"{len(users)} users, {n} enterprises, {len(factories)} factories")
         return enterprises, factories
 

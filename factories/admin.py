@@ -4,7 +4,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from factories.models import CultivationPoolEntry, Enterprise, Factory, Industry, Membership
-from factories.services import enterprise_factories_mark_away, enterprise_locate, factory_locate
+from factories.services import (
+    enterprise_factories_mark_away,
+    enterprise_locate,
+    enterprise_presence_refresh,
+    factory_locate,
+)
 
 # Derived from the city by the services (province; a factory's "away" flag): shown, never typed.
 LOCATION_FIELDS = ("province", "away")
@@ -62,6 +67,7 @@ class EnterpriseAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         enterprise_factories_mark_away(form.instance)
+        enterprise_presence_refresh([form.instance.pk])
 
 
 @admin.register(Factory)
@@ -76,6 +82,18 @@ class FactoryAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Factory, form: Any, change: bool) -> None:
         factory_locate(obj)
         super().save_model(request, obj, form, change)
+        previous = form.initial.get("enterprise") if change else None
+        enterprise_presence_refresh({obj.enterprise_id, *([previous] if previous else [])})
+
+    def delete_model(self, request: HttpRequest, obj: Factory) -> None:
+        enterprise_id = obj.enterprise_id
+        super().delete_model(request, obj)
+        enterprise_presence_refresh([enterprise_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        enterprise_ids = set(queryset.values_list("enterprise_id", flat=True))
+        super().delete_queryset(request, queryset)
+        enterprise_presence_refresh(enterprise_ids)
 
 
 @admin.register(Membership)

@@ -19,6 +19,7 @@ from core.api import (
     error_responses,
 )
 from core.errors import DomainError
+from core.pagination import PAGING_PARAMETERS
 from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
@@ -179,9 +180,13 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     filterset_class = EnterpriseFilter
 
     def get_queryset(self) -> Any:
-        scope = scope_for(self.request.user)
-        self.keyset_parts = selectors.enterprise_list_parts(scope)
-        qs = selectors.enterprise_list_for(self.request.user, parts=self.keyset_parts)
+        if set(self.request.query_params) <= PAGING_PARAMETERS:
+            # A regional official's whole list: each page read from the region's presence rows
+            # (with a filter, the page would be cut from rows the filter then drops).
+            self.keyset_index = selectors.enterprise_list_index(
+                scope_for(self.request.user), related=OUTPUT_RELATED
+            )
+        qs = selectors.enterprise_list_for(self.request.user)
         return qs.select_related(None).select_related(*OUTPUT_RELATED)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -86,12 +86,8 @@ class Enterprise(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
-        # One per list a scope reads, in the list's order (national, provincial, city).
-        indexes = [
-            models.Index(fields=["name", "id"], name="enterprise_name_idx"),
-            models.Index(fields=["province", "name", "id"], name="enterprise_province_idx"),
-            models.Index(fields=["city", "name", "id"], name="enterprise_city_idx"),
-        ]
+        # The national list's order; the regional lists read EnterprisePresence's index.
+        indexes = [models.Index(fields=["name", "id"], name="enterprise_name_idx")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.uscc})"
@@ -162,6 +158,48 @@ class Factory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EnterprisePresence(models.Model):
+    """Where officials see an enterprise: each province and city it is registered in or has a
+    factory in, with its name. A regional official's enterprise list is one range of the
+    (region, name) index, in the list's order; without it the list is the union of the
+    enterprises registered in the region and those with a factory "away" there, whose page
+    costs a read of every away enterprise (hundreds per province) and a sort. Derived from the
+    enterprise and its factories and rebuilt by the services that change them
+    (``factories.services.enterprise_presence_refresh``)."""
+
+    region_code = models.CharField(
+        _("region code"),
+        max_length=6,
+        help_text=_("A province's code (2 digits) or a city's (6 digits)."),
+    )
+    enterprise = models.ForeignKey(
+        Enterprise,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("enterprise"),
+    )
+    name = models.CharField(_("name"), max_length=200, help_text=_("The enterprise's name."))
+
+    class Meta:
+        verbose_name = _("enterprise presence")
+        verbose_name_plural = _("enterprise presences")
+        constraints = [
+            # Enterprise first: the services replace one enterprise's rows.
+            models.UniqueConstraint(
+                fields=["enterprise", "region_code"], name="presence_unique_per_region"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["region_code", "name", "enterprise"], name="presence_region_order_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}: {self.name}"
 
 
 class Membership(models.Model):

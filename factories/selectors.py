@@ -10,8 +10,15 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, ScopeLevel, User
 from accounts.selectors import AnyUser, Decision, Scope, scope_for
 from core.errors import NotFound
+from core.pagination import KeysetIndex
 from core.prepared import PreparedQuery
-from factories.models import CultivationPoolEntry, Enterprise, Factory, Membership
+from factories.models import (
+    CultivationPoolEntry,
+    Enterprise,
+    EnterprisePresence,
+    Factory,
+    Membership,
+)
 
 
 def region_filter(scope: Scope) -> Q | None:
@@ -51,24 +58,19 @@ def factory_scoped(qs: QuerySet[Any], scope: Scope, *, field: str = "factory") -
     return qs if region is None else qs.filter(region)
 
 
-def enterprise_list_for(
-    user: AnyUser, *, few: bool = False, parts: list[Q] | None = None
-) -> QuerySet[Enterprise]:
+def enterprise_list_for(user: AnyUser, *, few: bool = False) -> QuerySet[Enterprise]:
     """Enterprises the user may see.
 
     Enterprise users: their own (through memberships). Officials: enterprises registered in
     their jurisdiction or with a factory there. National scope: all. Experts: none (they see
     only what is assigned to them, from the assessment and certification apps). ``few``: the
     caller narrows the set to a handful of rows (a lookup, a detail), so the scope is checked
-    per row in the same query rather than read beforehand. ``parts``: the scope's
-    ``enterprise_list_parts``, when the caller has them already.
+    per row from the factories themselves rather than read as a set.
     """
-    return enterprises_in(scope_for(user), few=few, parts=parts)
+    return enterprises_in(scope_for(user), few=few)
 
 
-def enterprises_in(
-    scope: Scope, *, few: bool = False, parts: list[Q] | None = None
-) -> QuerySet[Enterprise]:
+def enterprises_in(scope: Scope, *, few: bool = False) -> QuerySet[Enterprise]:
     """The enterprises of a scope (see ``enterprise_list_for``)."""
     qs = Enterprise.objects.select_related("city__province", "industry")
     if scope.level == ScopeLevel.ENTERPRISE:
@@ -81,36 +83,36 @@ def enterprises_in(
     if scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
         return qs.none()
     # Registered here, or with a factory here although registered elsewhere ("away").
-    if parts is not None:
-        # The parts of this request (the region; the ids of those away, read just now): a
-        # paginator reads each part's page and applies their OR to the union only
-        # (core.pagination). Plain conditions: quicker to build and to plan than a subquery.
-        return qs.filter(Q(*parts, _connector=Q.OR))
     if few:
         # Checked per row: a few rows (a lookup, a detail).
         away = Factory.objects.filter(region, away=True, enterprise=OuterRef("pk"))
         return qs.filter(region | Exists(away))
-    return qs.filter(Q(*enterprise_list_parts(scope), _connector=Q.OR))
+    present = enterprise_presence_in(scope)
+    return qs.none() if present is None else qs.filter(pk__in=present.values("enterprise_id"))
 
 
-def enterprise_list_parts(scope: Scope) -> list[Q]:
-    """A regional official's enterprises as conditions that each read one index range in the
-    list's order: registered in the region; registered elsewhere with a factory in the region
-    (the "away" set, small, read first from a partial index). Their OR is the scope, but the
-    planner would then read every enterprise in name order; a paginator reads each part's page
-    and merges them (core.pagination). Empty for other scopes."""
-    region = region_filter(scope)
-    if region is None or scope.level not in (ScopeLevel.PROVINCE, ScopeLevel.CITY):
-        return []
-    away = (
-        Factory.objects.filter(region, away=True)
-        .order_by()
-        .values_list("enterprise_id", flat=True)
-        .distinct()
-    )
-    # A frozenset: the ORM walks a list value element by element looking for expressions.
-    ids = frozenset(away)
-    return [region, Q(pk__any=ids)] if ids else [region]
+def enterprise_list_index(scope: Scope, *, related: tuple[str, ...]) -> KeysetIndex | None:
+    """A regional official's enterprise list for keyset pagination (core.pagination): pages read
+    from the region's ``EnterprisePresence`` rows, one range of their index in the list's order
+    (name, then id), and the enterprises of a page, with their ``related`` rows, by primary key.
+    None for other scopes (their lists read the enterprises' own index)."""
+    present = enterprise_presence_in(scope)
+    if present is None:
+        return None
+    listed = Enterprise.objects.select_related(*related)
+    return KeysetIndex(present, {"name": "name", "id": "enterprise_id"}, listed)
+
+
+def enterprise_presence_in(scope: Scope) -> QuerySet[EnterprisePresence] | None:
+    """A regional official's enterprises as rows of ``EnterprisePresence``. None for other
+    scopes."""
+    if scope.level == ScopeLevel.PROVINCE:
+        code = scope.province_code
+    elif scope.level == ScopeLevel.CITY:
+        code = scope.city_code
+    else:
+        return None
+    return EnterprisePresence.objects.filter(region_code=code)
 
 
 def enterprise_by_uscc_for(user: AnyUser, uscc: str) -> Enterprise | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,6 +25,7 @@ from core.uniqueness import save_unless_exists
 from factories.models import (
     CultivationPoolEntry,
     Enterprise,
+    EnterprisePresence,
     Factory,
     Industry,
     Membership,
@@ -122,6 +124,47 @@ def enterprise_factories_mark_away(enterprise: Enterprise) -> int:
     )
 
 
+# Each enterprise's regions: its registered province and city, and those of its factories away
+# from the registered city (the others are in it). UNION drops the repeats. Plain SQL that
+# PostgreSQL and SQLite both run, so that a whole country is rebuilt in one statement.
+_PRESENCE_SELECT = """
+    SELECT e.province_id, e.id, e.name FROM {enterprise} e WHERE {only}
+    UNION SELECT e.city_id, e.id, e.name FROM {enterprise} e WHERE {only}
+    UNION SELECT f.province_id, e.id, e.name
+            FROM {factory} f JOIN {enterprise} e ON e.id = f.enterprise_id WHERE f.away AND {only}
+    UNION SELECT f.city_id, e.id, e.name
+            FROM {factory} f JOIN {enterprise} e ON e.id = f.enterprise_id WHERE f.away AND {only}
+"""
+
+
+def enterprise_presence_refresh(enterprise_ids: Collection[int] | None = None) -> int:
+    """Rebuild the ``EnterprisePresence`` rows of these enterprises (None: of every enterprise)
+    from the enterprises and their factories, in the caller's transaction. Every path that
+    creates an enterprise or a factory, renames or moves one, or deletes a factory calls this
+    afterwards. Returns the number of rows written."""
+    quote = connection.ops.quote_name
+    table = quote(EnterprisePresence._meta.db_table)
+    rows = EnterprisePresence.objects.all()
+    params: list[int] = []
+    only = "1 = 1"
+    if enterprise_ids is not None:
+        ids = sorted(set(enterprise_ids))
+        if not ids:
+            return 0
+        rows = rows.filter(enterprise_id__in=ids)
+        only = f"e.id IN ({', '.join(['%s'] * len(ids))})"
+        params = ids * 4  # once per SELECT of the union
+    rows._raw_delete(rows.db)  # no cascades or signals: nothing refers to these rows
+    select = _PRESENCE_SELECT.format(
+        enterprise=quote(Enterprise._meta.db_table),
+        factory=quote(Factory._meta.db_table),
+        only=only,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (region_code, enterprise_id, name) {select}", params)
+        return cursor.rowcount
+
+
 def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
     factory_locate(factory)
     try:
@@ -143,6 +186,7 @@ def _factory_save(factory: Factory, *, field_prefix: str = "") -> Factory:
             fields={f"{field_prefix}name": [message]},
             existing_id=existing.pk,
         )
+    enterprise_presence_refresh([factory.enterprise_id])
     return factory
 
 
@@ -197,6 +241,7 @@ def enterprise_update(
     enterprise.save()
     if moved:
         enterprise_factories_mark_away(enterprise)
+    enterprise_presence_refresh([enterprise.pk])  # the name or the regions may have changed
     return enterprise
 
 

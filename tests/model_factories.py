@@ -8,6 +8,7 @@ import factory
 
 from accounts.models import Role, User
 from factories.models import Enterprise, Factory, Industry, Membership
+from factories.services import enterprise_presence_refresh
 from factories.validators import uscc_check_character
 from regions.models import Authority, City
 
@@ -50,6 +51,11 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     industry = factory.LazyFunction(lambda: Industry.objects.get(code="35"))
     above_designated_size = True
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:  # where officials see it, as the services would record it
+            enterprise_presence_refresh([instance.pk])
+
 
 class FactoryFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -62,6 +68,11 @@ class FactoryFactory(factory.django.DjangoModelFactory):
     province = factory.SelfAttribute("city.province")
     away = factory.LazyAttribute(lambda o: o.city.pk != o.enterprise.city_id)
     industry = factory.SelfAttribute("enterprise.industry")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            enterprise_presence_refresh([instance.enterprise_id])
 
 
 def member_of(user: User, enterprise: Enterprise) -> Membership:
