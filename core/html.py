@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 
 from core.errors import DomainError
 
@@ -17,3 +21,16 @@ def form_add_domain_error(form: forms.Form, exc: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(exc.message))
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its number of rows (counted more cheaply elsewhere, e.g. from an index of
+    the same rows) instead of counting the page's queryset."""
+
+    def __init__(self, object_list: Any, per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count

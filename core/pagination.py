@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -148,12 +148,19 @@ class KeysetIndex:
     list's order (the listed model's attnames, the primary key included), the column of
     ``rows`` that holds the same value. The page's ids come from one range of ``rows``' index;
     the listed rows are then read from ``listed`` (the rows with their related rows, not
-    narrowed: ``rows`` is the scope) by primary key. Only for a list that is exactly ``rows``:
-    a filter applied to the listed rows afterwards would cut pages short."""
+    narrowed: ``rows`` is the scope) by primary key. A list narrowed by filters passes its
+    filtered rows to ``within`` (otherwise pages would be cut from rows the filter drops)."""
 
     rows: QuerySet[Any]
     columns: dict[str, str]
     listed: QuerySet[Any]
+
+    def within(self, listed: QuerySet[Any]) -> KeysetIndex:
+        """The index narrowed to the rows of ``listed`` (a filtered list): each page still walks
+        the index in order, keeping the rows whose listed row is in ``listed``."""
+        pk = self.columns[listed.model._meta.pk.attname]
+        rows = self.rows.filter(**{f"{pk}__in": listed.order_by().values("pk")})
+        return replace(self, rows=rows)
 
     def page(self, keys: list[OrderKey], values: list[Any] | None, size: int) -> QuerySet[Any]:
         """The listed rows of the page (``size`` of them at most), in the list's order."""

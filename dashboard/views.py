@@ -25,7 +25,7 @@ from certification.workflow.states import STATES
 from dashboard import charts, selectors
 from dashboard.figures import LEVELS, TIERS
 from dashboard.home import FactoryCard, enterprise_home_for
-from factories.selectors import enterprise_list_for, factory_list_for
+from factories.selectors import enterprise_count_for, enterprise_list_for, factory_list_for
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "scope": scope,
         "authority": user.authority,
-        "enterprise_count": enterprises.count(),
+        "enterprise_count": enterprise_count_for(user),
         "factory_count": factory_list_for(user).count(),
         "next_steps": next_steps_for(user),
         "my_enterprises": enterprises[:10] if scope.level == ScopeLevel.ENTERPRISE else [],

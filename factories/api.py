@@ -19,7 +19,7 @@ from core.api import (
     error_responses,
 )
 from core.errors import DomainError
-from core.pagination import PAGING_PARAMETERS
+from core.pagination import PAGING_PARAMETERS, KeysetIndex
 from core.rendering import CachedFieldsMixin, FastListSerializer
 from factories import selectors, services
 from factories.models import Enterprise, Factory, Industry
@@ -178,16 +178,22 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = EnterpriseOutput
     filterset_class = EnterpriseFilter
+    keyset_index: KeysetIndex | None = None
 
     def get_queryset(self) -> Any:
-        if set(self.request.query_params) <= PAGING_PARAMETERS:
-            # A regional official's whole list: each page read from the region's presence rows
-            # (with a filter, the page would be cut from rows the filter then drops).
-            self.keyset_index = selectors.enterprise_list_index(
-                scope_for(self.request.user), related=OUTPUT_RELATED
-            )
+        # A regional official's list: each page read from the region's presence rows.
+        self.keyset_index = selectors.enterprise_list_index(
+            scope_for(self.request.user), related=OUTPUT_RELATED
+        )
         qs = selectors.enterprise_list_for(self.request.user)
-        return qs.select_related(None).select_related(*OUTPUT_RELATED)
+        return qs.select_related(None).select_related(*OUTPUT_RELATED).order_by("name", "pk")
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        filtered = super().filter_queryset(queryset)
+        if self.keyset_index is not None and set(self.request.query_params) - PAGING_PARAMETERS:
+            # Narrowed by a filter: the pages keep to the filtered rows.
+            self.keyset_index = self.keyset_index.within(filtered)
+        return filtered
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The lookup by credit code (banks, other government systems) is the hot path: one

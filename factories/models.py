@@ -177,7 +177,7 @@ class EnterprisePresence(models.Model):
     enterprise = models.ForeignKey(
         Enterprise,
         on_delete=models.CASCADE,
-        related_name="+",
+        related_name="presences",
         db_index=False,
         verbose_name=_("enterprise"),
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import acting_user, is_enterprise_user
 from core.errors import DomainError
-from core.html import form_add_domain_error
+from core.html import CountedPaginator, form_add_domain_error
 from factories import selectors, services
 from factories.forms import EnterpriseForm, EnterpriseRegisterForm, FactoryForm
 from factories.validators import uscc_registration_authority
@@ -26,7 +26,11 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         queryset = queryset.filter(name__icontains=query) | queryset.filter(uscc=query.upper())
-    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+        paginator = Paginator(queryset, 50)
+    else:
+        count = selectors.enterprise_count_for(request.user)
+        paginator = CountedPaginator(queryset, 50, count=count)
+    page = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "q": query, "can_register": is_enterprise_user(request.user)}
     return render(request, "factories/enterprise_list.html", context)
 

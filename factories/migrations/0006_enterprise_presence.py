@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('region_code', models.CharField(help_text="A province's code (2 digits) or a city's (6 digits).", max_length=6, verbose_name='region code')),
                 ('name', models.CharField(help_text="The enterprise's name.", max_length=200, verbose_name='name')),
-                ('enterprise', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='factories.enterprise', verbose_name='enterprise')),
+                ('enterprise', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='presences', to='factories.enterprise', verbose_name='enterprise')),
             ],
             options={
                 'verbose_name': 'enterprise presence',

@@ -173,3 +173,24 @@ def test_a_regional_list_walks_every_enterprise_once_in_order(authority):
     Enterprise.objects.filter(pk__in=expected[::2]).update(industry_id="13")
     filtered = [pk for pk in expected if Enterprise.objects.get(pk=pk).industry_id == industry]
     assert walk(client, f"/api/v1/enterprises/?page_size=2&industry={industry}") == filtered
+
+
+def test_the_regional_pages_count_and_list_what_the_scope_shows(client, jiangsu_official):
+    """The enterprise page and the home page count a regional official's enterprises from the
+    presence rows; the count and the rows agree with the scope, page by page."""
+    for n in range(3):
+        mf.FactoryFactory()  # Suzhou
+        mf.FactoryFactory(enterprise__city=city("330100"), city=city("320100"))  # away in Nanjing
+        mf.FactoryFactory(enterprise__city=city("330100"))  # Zhejiang only
+    expected = list(
+        enterprise_list_for(jiangsu_official).order_by("name", "pk").values_list("pk", flat=True)
+    )
+    assert len(expected) == 6
+    client.force_login(jiangsu_official)
+    response = client.get("/enterprises/")
+    assert response.context["page"].paginator.count == 6
+    assert [e.pk for e in response.context["page"]] == expected
+    assert client.get("/").context["enterprise_count"] == 6
+    searched = client.get("/enterprises/", {"q": Enterprise.objects.get(pk=expected[0]).uscc})
+    assert [e.pk for e in searched.context["page"]] == [expected[0]]
+    assert searched.context["page"].paginator.count == 1
