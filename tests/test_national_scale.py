@@ -246,7 +246,7 @@ def test_every_list_runs_the_same_queries_at_two_page_sizes(national_data, scope
 
 def _list_outputs():
     from assessments.api import AssessmentOutput
-    from certification.api.applications import ApplicationOutput
+    from certification.api.applications import ApplicationOutput, list_rows
     from certification.api.certificates import CertificateOutput
     from factories.api import EnterpriseOutput, FactoryOutput
 
@@ -254,7 +254,7 @@ def _list_outputs():
         (EnterpriseOutput, Enterprise.objects.select_related("city", "industry")),
         (FactoryOutput, Factory.objects.select_related("city", "industry")),
         (AssessmentOutput, Assessment.objects.select_related("factory", "version")),
-        (ApplicationOutput, Application.objects.select_related("factory", "campaign")),
+        (ApplicationOutput, list_rows(Application.objects.all())),
         (CertificateOutput, Certificate.objects.select_related("factory", "authority")),
     ]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.db.models import CharField, DateField, Field, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -44,28 +46,52 @@ from core.api import (
 from core.errors import DomainError, PermissionDenied
 from core.parsers import JSONParser
 from core.rendering import CachedFieldsMixin, FastListSerializer
+from factories.models import Factory
 from factories.selectors import enterprise_can_manage, factory_get_for
 
 # The columns ApplicationOutput shows (and the orders of the list and the worklist use).
 LIST_COLUMNS = (
     *("id", "factory", "tier", "campaign", "assessment", "status", "submission"),
     *("submitted_at", "checked_at", "decided_at", "state_changed_at", "created_at"),
-    *("factory__name", "campaign__closes_on"),
 )
+CLOSES_ON_HELP = "The campaign's deadline (null: the tier has no campaigns)."
+
+
+def _related_value(foreign_key: str, model: type[Model], column: str, field: Field) -> RawSQL:
+    """``column`` of the ``model`` row an application's ``foreign_key`` points to, as a
+    subquery of the list's query. Written out rather than a ``Subquery``: the ORM resolves a
+    Subquery anew for every request, which cost about as much as the joins it replaces."""
+    table, outer = model._meta.db_table, Application._meta.db_table
+    # Names of tables and columns only, no values.
+    sql = f'SELECT "{column}" FROM "{table}" WHERE "{table}"."id" = "{outer}"."{foreign_key}"'  # noqa: S608
+    return RawSQL(sql, (), output_field=field)  # noqa: S611
+
+
+_FACTORY_NAME = _related_value("factory_id", Factory, "name", CharField())
+_CAMPAIGN_CLOSES_ON = _related_value("campaign_id", Campaign, "closes_on", DateField())
+
+
+def list_rows(qs: QuerySet[Application]) -> QuerySet[Application]:
+    """Only what the list's rows show, with the factory's name and the campaign's deadline read
+    by subqueries rather than joins: PostgreSQL runs them for the rows of the page only (after
+    the sort and the limit, where a join reads the factory of every row it sorts), plans the
+    query in half the time without the joins, and no factory or campaign objects are made."""
+    return (
+        qs.select_related(None)
+        .only(*LIST_COLUMNS)
+        .annotate(factory_name=_FACTORY_NAME, campaign_closes_on=_CAMPAIGN_CLOSES_ON)
+    )
 
 
 class ApplicationOutput(CachedFieldsMixin, serializers.ModelSerializer):
-    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    # A row of the list: ``list_rows`` reads the factory's name and the campaign's deadline.
+    factory_name = serializers.CharField(read_only=True)
     status_label = serializers.SerializerMethodField(
         help_text="The state in the caller's language, as the caller's side sees it (the "
         "applicant sees 'under review' for every review step)."
     )
     campaign_closes_on = serializers.DateField(
-        source="campaign.closes_on",
-        read_only=True,
-        allow_null=True,
-        default=None,
-        help_text="The campaign's deadline (null: the tier has no campaigns).",
+        read_only=True, allow_null=True, default=None, help_text=CLOSES_ON_HELP
     )
 
     class Meta:
@@ -153,6 +179,15 @@ class ReviewOutput(serializers.Serializer):
 
 
 class ApplicationDetailOutput(ApplicationOutput):
+    # One application comes with its factory and campaign rows.
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    campaign_closes_on = serializers.DateField(
+        source="campaign.closes_on",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text=CLOSES_ON_HELP,
+    )
     checks = serializers.SerializerMethodField()
     claims = serializers.SerializerMethodField()
     ai_share = serializers.SerializerMethodField()
@@ -567,8 +602,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         factory = int_param(self.request, "factory")
         if factory is not None:
             qs = qs.filter(factory_id=factory)
-        if self.action == "list":  # only what the list's rows show
-            qs = qs.select_related(None).select_related("factory", "campaign").only(*LIST_COLUMNS)
+        if self.action == "list":
+            qs = list_rows(qs)
         return qs
 
     def get_object(self) -> Application:
