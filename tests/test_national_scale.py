@@ -246,6 +246,7 @@ def test_every_list_runs_the_same_queries_at_two_page_sizes(national_data, scope
 
 def _list_outputs():
     from assessments.api import AssessmentOutput
+    from assessments.api import list_rows as assessment_rows
     from certification.api.applications import ApplicationOutput, list_rows
     from certification.api.certificates import CertificateOutput
     from factories.api import EnterpriseOutput, FactoryOutput
@@ -253,7 +254,7 @@ def _list_outputs():
     return [
         (EnterpriseOutput, Enterprise.objects.select_related("city", "industry")),
         (FactoryOutput, Factory.objects.select_related("city", "industry")),
-        (AssessmentOutput, Assessment.objects.select_related("factory", "version")),
+        (AssessmentOutput, assessment_rows(Assessment.objects.all())),
         (ApplicationOutput, list_rows(Application.objects.all())),
         (CertificateOutput, Certificate.objects.select_related("factory", "authority")),
     ]

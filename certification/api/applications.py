@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from django.db.models import CharField, DateField, Field, Model, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -46,7 +45,7 @@ from core.api import (
 from core.errors import DomainError, PermissionDenied
 from core.parsers import JSONParser
 from core.rendering import CachedFieldsMixin, FastListSerializer
-from factories.models import Factory
+from core.subqueries import related_value
 from factories.selectors import enterprise_can_manage, factory_get_for
 
 # The columns ApplicationOutput shows (and the orders of the list and the worklist use).
@@ -55,27 +54,13 @@ LIST_COLUMNS = (
     *("submitted_at", "checked_at", "decided_at", "state_changed_at", "created_at"),
 )
 CLOSES_ON_HELP = "The campaign's deadline (null: the tier has no campaigns)."
-
-
-def _related_value(foreign_key: str, model: type[Model], column: str, field: Field) -> RawSQL:
-    """``column`` of the ``model`` row an application's ``foreign_key`` points to, as a
-    subquery of the list's query. Written out rather than a ``Subquery``: the ORM resolves a
-    Subquery anew for every request, which cost about as much as the joins it replaces."""
-    table, outer = model._meta.db_table, Application._meta.db_table
-    # Names of tables and columns only, no values.
-    sql = f'SELECT "{column}" FROM "{table}" WHERE "{table}"."id" = "{outer}"."{foreign_key}"'  # noqa: S608
-    return RawSQL(sql, (), output_field=field)  # noqa: S611
-
-
-_FACTORY_NAME = _related_value("factory_id", Factory, "name", CharField())
-_CAMPAIGN_CLOSES_ON = _related_value("campaign_id", Campaign, "closes_on", DateField())
+_FACTORY_NAME = related_value(Application, "factory", "name")
+_CAMPAIGN_CLOSES_ON = related_value(Application, "campaign", "closes_on")
 
 
 def list_rows(qs: QuerySet[Application]) -> QuerySet[Application]:
     """Only what the list's rows show, with the factory's name and the campaign's deadline read
-    by subqueries rather than joins: PostgreSQL runs them for the rows of the page only (after
-    the sort and the limit, where a join reads the factory of every row it sorts), plans the
-    query in half the time without the joins, and no factory or campaign objects are made."""
+    by subqueries for the rows of the page rather than joined (see ``core.subqueries``)."""
     return (
         qs.select_related(None)
         .only(*LIST_COLUMNS)
