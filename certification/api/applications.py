@@ -104,7 +104,14 @@ class ApplicationOutput(CachedFieldsMixin, serializers.ModelSerializer):
         }
 
     def get_status_label(self, obj: Application) -> str:
-        return state_label(obj.status, for_applicant=bool(self.context.get("for_applicant")))
+        # Translated once per state for a page (the serializer renders one request's rows),
+        # not once per row: looking up the lazy labels was a sixth of the rendering of a page.
+        labels: dict[str, str] = self.__dict__.setdefault("_status_labels", {})
+        label = labels.get(obj.status)
+        if label is None:
+            for_applicant = bool(self.context.get("for_applicant"))
+            label = labels[obj.status] = state_label(obj.status, for_applicant=for_applicant)
+        return label
 
 
 class ExpertOutput(serializers.Serializer):
