@@ -13,7 +13,7 @@ Subquery's inner query anew for every request, and that cost about as much as th
 
 from __future__ import annotations
 
-from django.db.models import ForeignKey, Model
+from django.db.models import Field, ForeignKey, Model
 from django.db.models.expressions import RawSQL
 
 
@@ -26,6 +26,7 @@ def related_value(model: type[Model], relation: str, name: str) -> RawSQL:
     related = foreign_key.related_model
     assert isinstance(related, type) and issubclass(related, Model)
     field = related._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the related table, not a reverse relation
     table, key = related._meta.db_table, foreign_key.target_field.column
     outer = model._meta.db_table
     # Names of tables and columns only: no value is ever put into the text.
