@@ -6,6 +6,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -34,12 +35,14 @@ from core.api import (
 )
 from core.parsers import JSONParser
 from core.rendering import CachedFieldsMixin, FastListSerializer
+from core.subqueries import related_value
 from factories.selectors import factory_get_for
 
 
 class AssessmentOutput(CachedFieldsMixin, serializers.ModelSerializer):
-    factory_name = serializers.CharField(source="factory.name", read_only=True)
-    version = serializers.CharField(source="version.code", read_only=True)
+    # A row of a list: ``list_rows`` reads the factory's name and the version's code.
+    factory_name = serializers.CharField(read_only=True)
+    version = serializers.CharField(source="version_code", read_only=True)
     overall_score = serializers.FloatField(read_only=True, allow_null=True)
 
     class Meta:
@@ -71,6 +74,9 @@ class AnswerOutput(serializers.ModelSerializer):
 
 
 class AssessmentDetailOutput(AssessmentOutput):
+    # One assessment comes with its factory and version rows.
+    factory_name = serializers.CharField(source="factory.name", read_only=True)
+    version = serializers.CharField(source="version.code", read_only=True)
     requirements_to_answer = serializers.SerializerMethodField()
     answers = serializers.SerializerMethodField()
 
@@ -119,9 +125,24 @@ def _list_param(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, str, description=description, required=False)
 
 
-def list_rows(qs: Any) -> Any:
-    """Only what a list's rows show: no report data, no enterprise or region rows."""
-    return qs.select_related(None).select_related("factory", "version").defer("result")
+# The columns AssessmentOutput shows (the lists' order is among them).
+LIST_COLUMNS = (
+    *("id", "factory", "industry_type", "status", "created_at", "submitted_at", "valid_until"),
+    *("maturity_level", "overall_score", "scoring_method"),
+)
+_FACTORY_NAME = related_value(Assessment, "factory", "name")
+_VERSION_CODE = related_value(Assessment, "version", "code")
+
+
+def list_rows(qs: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """Only what a list's rows show (no report data, no enterprise or region rows), with the
+    factory's name and the version's code read by subqueries for the rows of the page rather
+    than joined (see ``core.subqueries``)."""
+    return (
+        qs.select_related(None)
+        .only(*LIST_COLUMNS)
+        .annotate(factory_name=_FACTORY_NAME, version_code=_VERSION_CODE)
+    )
 
 
 @extend_schema_view(
@@ -230,7 +251,8 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         assessment = services.assessment_submit(
             actor=acting_user(request), assessment=self.get_object()
         )
-        return Response(AssessmentOutput(assessment).data)
+        row = list_rows(Assessment.objects.filter(pk=assessment.pk)).get()  # as the lists show it
+        return Response(AssessmentOutput(row).data)
 
     @extend_schema(
         responses=inline_serializer(
