@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -44,7 +44,7 @@ from certification.workflow.states import DECIDED_STATES, STATES
 from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
-from core.outbox import outbox_add, outbox_add_many
+from core.outbox import outbox_add, outbox_add_kinds, outbox_add_many
 
 logger = logging.getLogger(__name__)
 
@@ -323,37 +323,80 @@ def _transitions_in_batch(
             context.application.status = context.target
             fired.append((context.application, context.transition, context))
         pending = [(c.application, c.transition.then, {}) for c in step if c.transition.then]
-    # One UPDATE per kind of change (a handful: the resulting states), not one per application.
     now = timezone.now()
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+    moves: list[tuple[int, str, bool, bool, bool]] = []
     for application in applications:
         status, decided_at = before[application.pk]
         changes: dict[str, Any] = {"updated_at": now, **(also or {})}
-        if application.status != status:
+        moved = application.status != status
+        if moved:
             changes.update(status=application.status, state_changed_at=now)
-        if application.status in DECIDED_STATES and decided_at is None:
+        decided = application.status in DECIDED_STATES and decided_at is None
+        if decided:
             changes["decided_at"] = now
-        if application.pk in resumed:
+        resumes = application.pk in resumed
+        if resumes:
             changes["resume_state"] = ""
         for name, value in changes.items():
             setattr(application, name, value)
         groups[tuple(sorted(changes.items()))].append(application.pk)
-    for changes_key, pks in groups.items():
-        Application.objects.filter(pk__any=pks).update(**dict(changes_key))
+        moves.append((application.pk, application.status, moved, decided, resumes))
+    if len(groups) > 1 and connection.vendor == "postgresql":
+        _applications_moved_write(moves, now=now, also=also or {})
+    else:  # one UPDATE per kind of change (a handful: the resulting states)
+        for changes_key, pks in groups.items():
+            Application.objects.filter(pk__any=pks).update(**dict(changes_key))
     events = insert_rows(
         AuditEvent,
         ("application_id", "event_type", "from_status", "to_status", "extra_data"),
         ((a.pk, t.event_type, c.from_state, c.target, dict(c.extra)) for a, t, c in fired),
     )
-    notified = [
-        {"event_id": event_id}
-        for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
-        if transition.notify
-    ]
-    if notified:
-        outbox_add_many("application_event", notified)
-    webhook_events_add(events)
+    # The notifications and the webhook events in one statement, as the two calls would
+    # write them (``outbox_add_many`` then ``webhook_events_add``).
+    outbox_add_kinds(
+        [
+            ("application_event", {"event_id": event_id})
+            for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
+            if transition.notify
+        ]
+        + [("webhook_event", {"audit_event_id": event_id}) for event_id in events]
+    )
     return {a.pk for a in applications}
+
+
+def _applications_moved_write(
+    moves: Sequence[tuple[int, str, bool, bool, bool]], *, now: Any, also: Mapping[str, Any]
+) -> None:
+    """What the UPDATEs per kind of change write, in one statement for the whole batch (each
+    statement is a round trip; a sweep's batch makes three or four kinds): ``moves`` are
+    (id, status, moved, decided, resumed), and a column is set only where its flag is, as the
+    UPDATE of its kind would. ``also``: columns set on every row."""
+    meta = Application._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)  # type: ignore[union-attr]
+
+    fields = [meta.get_field(name) for name in also]
+    extra = "".join(f", {quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    # Identifiers from the model's metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {column('status')} = v.status, "  # noqa: S608
+        f"{column('state_changed_at')} = CASE WHEN v.moved THEN %s "
+        f"ELSE t.{column('state_changed_at')} END, "
+        f"{column('decided_at')} = CASE WHEN v.decided THEN %s ELSE t.{column('decided_at')} END, "
+        f"{column('resume_state')} = CASE WHEN v.resumed THEN '' "
+        f"ELSE t.{column('resume_state')} END, {column('updated_at')} = %s{extra} "
+        "FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[], %s::boolean[]) "
+        f"AS v(pk, status, moved, decided, resumed) WHERE t.{column('id')} = v.pk"
+    )
+    values = [
+        f.get_db_prep_save(also[f.name], connection)  # type: ignore[union-attr]
+        for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, now, *values, *map(list, zip(*moves, strict=True))])
 
 
 def event_record(
