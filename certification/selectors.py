@@ -436,9 +436,17 @@ def applications_facts(
     # Shared by the applications of a batch: a handful of campaigns, editions and tiers.
     campaign_facts_of = {pk: campaign_facts(c) for pk, c in campaigns.items()}
     tier_rules: dict[tuple[int, str], rules.TierRule] = {}
+    editions: dict[int, tuple[TierConditionsEdition, rules.Stages]] = {}
+    # An assessment's day and validity, by its submission time and the edition's validity:
+    # the local day and the months' arithmetic once for the assessments submitted together.
+    validity: dict[tuple[datetime, int], tuple[date, date]] = {}
+    zone = timezone.get_current_timezone()
     facts = {}
     for application in applications:
-        edition = tier_edition_get(application.tier_edition_id)
+        if application.tier_edition_id not in editions:
+            edition = tier_edition_get(application.tier_edition_id)
+            editions[application.tier_edition_id] = (edition, stage_names(edition))
+        edition, stages = editions[application.tier_edition_id]
         rule_key = (edition.pk, application.tier)
         if rule_key not in tier_rules:
             tier_rules[rule_key] = tier_rule(edition, application.tier)
@@ -447,8 +455,18 @@ def applications_facts(
             status, submitted_at, level = assessments[application.assessment_id]
             if status == Assessment.Status.SUBMITTED:
                 used = bool(decided[application.assessment_id] - {application.pk})
-                assessment = _assessment_facts(
-                    application.assessment_id, submitted_at, level, used, edition
+                key = (submitted_at, edition.assessment_valid_months)
+                if key not in validity:
+                    submitted_on = submitted_at.astimezone(zone).date()  # localdate
+                    validity[key] = (submitted_on, add_months(submitted_on, key[1]))
+                submitted_on, valid_until = validity[key]
+                # As _assessment_facts makes them.
+                assessment = rules.AssessmentFacts(
+                    id=application.assessment_id,
+                    submitted_on=submitted_on,
+                    valid_until=valid_until,
+                    maturity_level=level or 0,
+                    used_by_decided_application=used,
                 )
         snapshot = rules.FactorySnapshot(
             active_tiers=frozenset(held[application.factory_id]),
@@ -467,7 +485,7 @@ def applications_facts(
             claims=tuple(claims[application.pk]),
             affirmed_declarations=frozenset(affirmed[application.pk]),
             required_declarations=DECLARATION_LABELS,
-            stages=stage_names(edition),
+            stages=stages,
             submitted_on=day,
             year=campaign.year if campaign else day.year,
         )

@@ -119,8 +119,9 @@ def applications_run_checks(
     current = [a for a in candidates if a.submission == wanted[a.pk] and a.submitted_at]
     if not current:
         return {}
+    zone = timezone.get_current_timezone()  # once: each localdate() looks it up again
     facts = selectors.applications_facts(
-        current, on={a.pk: timezone.localdate(a.submitted_at) for a in current}
+        current, on={a.pk: a.submitted_at.astimezone(zone).date() for a in current}
     )
     outcomes: dict[int, list[rules.RuleResult]] = {}
     for application in current:
@@ -147,9 +148,9 @@ def applications_run_checks(
         CheckResult,
         ("application_id", "submission", "rule", "passed", "message_zh", "message_en"),
         (
-            (a.pk, a.submission, r.rule, r.passed, r.message_zh, r.message_en)
-            for a in checked
-            for r in outcomes[a.pk]
+            (pk, submission, r.rule, r.passed, r.message_zh, r.message_en)
+            for pk, submission in [(a.pk, a.submission) for a in checked]
+            for r in outcomes[pk]
         ),
         returning=False,
     )
