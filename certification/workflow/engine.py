@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -278,6 +280,17 @@ def application_transitions_by_system(
     return moved
 
 
+# The columns of the audit rows a batch writes at once (the fields' defaults elsewhere).
+_EVENT_COLUMNS = (
+    *("application_id", "certificate_id", "actor_id", "acting_authority_id"),
+    *("event_type", "from_status", "to_status", "extra_data"),
+)
+# While the effects of a batch of transitions run, the audit rows of the certificates they
+# issue wait here (rows of _EVENT_COLUMNS) and go in ahead of the batch's own events, in the
+# same statements: each statement is a round trip, and a batch of checks issues certificates.
+_batch_events: ContextVar[list[tuple[Any, ...]] | None] = ContextVar("batch_events", default=None)
+
+
 def _transitions_in_batch(
     applications: Sequence[Application],
     *,
@@ -288,6 +301,7 @@ def _transitions_in_batch(
     fired: list[tuple[Application, Transition, TransitionContext]] = []
     resumed: set[int] = set()
     before = {a.pk: (a.status, a.decided_at) for a in applications}
+    collected: list[tuple[Any, ...]] = []  # the audit rows of the effects (_batch_events)
     pending = [(a, actions[a.pk], data[a.pk]) for a in applications]
     while pending:
         step = []
@@ -317,8 +331,12 @@ def _transitions_in_batch(
         for context in step:
             for effect in context.transition.effects:
                 by_effect[effect].append(context)
-        for effect, contexts in by_effect.items():
-            import_string(BATCH_EFFECTS[effect])(contexts)
+        token = _batch_events.set(collected)
+        try:
+            for effect, contexts in by_effect.items():
+                import_string(BATCH_EFFECTS[effect])(contexts)
+        finally:
+            _batch_events.reset(token)
         for context in step:
             context.application.status = context.target
             fired.append((context.application, context.transition, context))
@@ -347,15 +365,23 @@ def _transitions_in_batch(
     else:  # one UPDATE per kind of change (a handful: the resulting states)
         for changes_key, pks in groups.items():
             Application.objects.filter(pk__any=pks).update(**dict(changes_key))
-    events = insert_rows(
+    ids = insert_rows(
         AuditEvent,
-        ("application_id", "event_type", "from_status", "to_status", "extra_data"),
-        ((a.pk, t.event_type, c.from_state, c.target, dict(c.extra)) for a, t, c in fired),
-    )
-    # The notifications and the webhook events in one statement, as the two calls would
-    # write them (``outbox_add_many`` then ``webhook_events_add``).
-    outbox_add_kinds(
+        _EVENT_COLUMNS,
         [
+            *collected,
+            *(
+                (a.pk, None, None, None, t.event_type, c.from_state, c.target, dict(c.extra))
+                for a, t, c in fired
+            ),
+        ],
+    )
+    effect_events, events = ids[: len(collected)], ids[len(collected) :]
+    # The outbox rows in one statement, in the order the separate calls wrote them: the
+    # webhook events of the effects' events, the notifications, the webhook events.
+    outbox_add_kinds(
+        [("webhook_event", {"audit_event_id": event_id}) for event_id in effect_events]
+        + [
             ("application_event", {"event_id": event_id})
             for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
             if transition.notify
@@ -376,10 +402,10 @@ def _applications_moved_write(
     quote = connection.ops.quote_name
 
     def column(name: str) -> str:
-        return quote(meta.get_field(name).column)  # type: ignore[union-attr]
+        return quote(str(cast(Field, meta.get_field(name)).column))
 
-    fields = [meta.get_field(name) for name in also]
-    extra = "".join(f", {quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    fields = [cast(Field, meta.get_field(name)) for name in also]
+    extra = "".join(f", {quote(str(f.column))} = %s" for f in fields)
     # Identifiers from the model's metadata, quoted; every value is a parameter.
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {column('status')} = v.status, "  # noqa: S608
@@ -391,10 +417,7 @@ def _applications_moved_write(
         "FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[], %s::boolean[]) "
         f"AS v(pk, status, moved, decided, resumed) WHERE t.{column('id')} = v.pk"
     )
-    values = [
-        f.get_db_prep_save(also[f.name], connection)  # type: ignore[union-attr]
-        for f in fields
-    ]
+    values = [f.get_db_prep_save(also[f.name], connection) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, [now, now, now, *values, *map(list, zip(*moves, strict=True))])
 
@@ -475,21 +498,24 @@ def certificates_issued(
         certificate.status = transition.target
         certificate.status_changed_at = now
     created = Certificate.objects.bulk_create(certificates)
-    events = insert_rows(
-        AuditEvent,
-        ("certificate_id", "actor_id", "acting_authority_id", "event_type", "to_status"),
+    rows: list[tuple[Any, ...]] = [
         (
-            (
-                certificate.pk,
-                actor.pk if actor is not None else None,
-                actor.authority_id if actor is not None else None,
-                transition.event_type,
-                certificate.status,
-            )
-            for certificate in created
-        ),
-    )
-    webhook_events_add(events)
+            None,
+            certificate.pk,
+            actor.pk if actor is not None else None,
+            actor.authority_id if actor is not None else None,
+            transition.event_type,
+            "",
+            certificate.status,
+            {},
+        )
+        for certificate in created
+    ]
+    collected = _batch_events.get()
+    if collected is not None:  # written with the batch's own events (_transitions_in_batch)
+        collected.extend(rows)
+    else:
+        webhook_events_add(insert_rows(AuditEvent, _EVENT_COLUMNS, rows))
     task_queue_on_commit("certification.render_certificate_documents", [c.pk for c in created])
     return created
 
