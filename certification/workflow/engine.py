@@ -249,7 +249,14 @@ def application_transitions_by_system(
     was, and the others go on. Returns the ids of those that moved."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("the applications must be locked in the caller's transaction")
-    batch = [a for a in applications if _batchable(a, actions[a.pk])]
+    batchable: dict[tuple[str, str], bool] = {}  # by workflow and action: a handful a batch
+    batch = []
+    for application in applications:
+        key = (application.workflow, actions[application.pk])
+        if key not in batchable:
+            batchable[key] = _batchable(application, key[1])
+        if batchable[key]:
+            batch.append(application)
     batched = {a.pk for a in batch}
     single = [a for a in applications if a.pk not in batched]
     moved: set[int] = set()
