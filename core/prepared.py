@@ -31,7 +31,9 @@ from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import get_related_populators
+from django.db.models.query_utils import DeferredAttribute
 
 
 class PreparedQuery:
@@ -131,6 +133,11 @@ class PreparedQuery:
         _generation = next(_generations)
 
 
+# Set on a new instance, these only store the value (a foreign key's also forgets a cached
+# related object, which a new instance does not have).
+_PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
 def _maker(model: type[Model], names: list[str], using: str) -> Callable[[Any], Model]:
     """How an instance is made from its columns: ``model.from_db``, or, when that is Django's
     own and nothing listens to the model's init signals, the same instance made directly.
@@ -142,6 +149,8 @@ def _maker(model: type[Model], names: list[str], using: str) -> Callable[[Any], 
         getattr(model.from_db, "__func__", None) is not Model.from_db.__func__  # type: ignore[attr-defined]
         or signals.pre_init.has_listeners(model)
         or signals.post_init.has_listeners(model)
+        # Only columns whose attribute keeps the value as given (a file's, say, does more).
+        or any(type(getattr(model, name, None)) not in _PLAIN_ATTRIBUTES for name in names)
     ):
         return lambda values: model.from_db(using, names, values)
     new = model.__new__
