@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 TIER_ORDER = ("basic", "advanced", "excellent", "leading")
 TIER_NAMES = {
@@ -115,7 +116,10 @@ class Stages:
         return ", ".join(self.names.get(c, (c, c))[1] for c in codes)
 
 
+@lru_cache(maxsize=4096)
 def _result(rule: str, passed: bool, zh: str, en: str) -> RuleResult:
+    # Results are frozen and most repeat from one application to the next (a sweep's batch
+    # makes 1,600): one shared instance per distinct result instead of a new one each time.
     return RuleResult(rule=rule, passed=passed, message_zh=zh, message_en=en)
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -34,6 +35,7 @@ from certification import rules
 from certification.calibration import CalibrationSet, Score, calibrate
 from certification.models import (
     Application,
+    ApplicationFile,
     AuditEvent,
     Campaign,
     Certificate,
@@ -392,10 +394,11 @@ def applications_facts(
     many there are (the sweep checks a batch at once). ``on``: each application's check date.
     The applications need only their own columns: the campaigns and assessments they name are
     read here, once each, unless already loaded, and the editions come from the reference
-    cache."""
+    cache. The queries are prepared (``_BATCH_READS``): a batch runs them, it does not build
+    and compile them again."""
     ids = [a.pk for a in applications]
     factory_ids = list({a.factory_id for a in applications})
-    campaigns = _related(applications, "campaign", Campaign.objects.select_related("authority"))
+    campaigns = _related(applications, "campaign", _BATCH_CAMPAIGNS)
     # (status, submitted_at, maturity level) of each assessment, as rows: no model per row.
     assessments: dict[int, tuple[str, datetime, int | None]] = {}
     for pk, assessment in _related(applications, "assessment", None).items():
@@ -407,57 +410,43 @@ def applications_facts(
         for a in applications
         if a.assessment_id is not None and a.assessment_id not in assessments
     ]
-    for pk, *columns in Assessment.objects.filter(pk__any=wanted).values_list(
-        "pk", "status", "submitted_at", "maturity_level"
-    ):
-        assessments[pk] = tuple(columns)  # type: ignore[assignment]
+    if wanted:
+        for pk, *columns in _batch_rows("assessments", ids=wanted):
+            assessments[pk] = tuple(columns)  # type: ignore[assignment]
 
     claims: dict[int, list[rules.Claim]] = defaultdict(list)
-    for app_id, code, stage, ai in (
-        ScenarioClaim.objects.filter(application_id__any=ids)
-        .order_by("application_id", "scenario__code")
-        .values_list(
-            "application_id", "scenario__code", "scenario__link__stage__code", "ai_applied"
-        )
-    ):
+    for app_id, code, stage, ai in _batch_rows("claims", ids=ids):
         claims[app_id].append(rules.Claim(scenario=code, stage=stage, ai_applied=ai))
     affirmed: dict[int, set[str]] = defaultdict(set)
-    for app_id, kind in (
-        DeclarationAnswer.objects.filter(
-            application_id__any=ids, affirmed=True, files__isnull=False
-        )
-        .order_by()
-        .values_list("application_id", "kind")
-        .distinct()
-    ):
+    for app_id, kind in _batch_rows("affirmed", ids=ids):
         affirmed[app_id].add(kind)
     held: dict[int, set[str]] = defaultdict(set)
-    for factory_id, tier in Certificate.objects.filter(
-        factory_id__any=factory_ids, status=Certificate.Status.ACTIVE
-    ).values_list("factory_id", "tier"):
+    for factory_id, tier in _batch_rows("held", ids=factory_ids):
         held[factory_id].add(tier)
     pools: dict[int, set[int]] = defaultdict(set)
-    for factory_id, year in CultivationPoolEntry.objects.filter(
-        in_pool(), factory_id__any=factory_ids
-    ).values_list("factory_id", "year"):
+    for factory_id, year in _batch_rows("pools", ids=factory_ids):
         pools[factory_id].add(year)
     open_apps: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for factory_id, app_id, tier in Application.objects.filter(
-        factory_id__any=factory_ids, status__any=Application.OPEN_STATUSES
-    ).values_list("factory_id", "pk", "tier"):
+    for factory_id, app_id, tier in _batch_rows("open", ids=factory_ids):
         open_apps[factory_id].append((app_id, tier))
     decided: dict[int, set[int]] = defaultdict(set)
-    for assessment_id, app_id in Application.objects.filter(
-        assessment_id__any=list(assessments), status__any=Application.DECIDED_STATUSES
-    ).values_list("assessment_id", "pk"):
+    for assessment_id, app_id in _batch_rows("decided", ids=list(assessments)):
         decided[assessment_id].add(app_id)
 
     # Shared by the applications of a batch: a handful of campaigns, editions and tiers.
     campaign_facts_of = {pk: campaign_facts(c) for pk, c in campaigns.items()}
     tier_rules: dict[tuple[int, str], rules.TierRule] = {}
+    editions: dict[int, tuple[TierConditionsEdition, rules.Stages]] = {}
+    # An assessment's day and validity, by its submission time and the edition's validity:
+    # the local day and the months' arithmetic once for the assessments submitted together.
+    validity: dict[tuple[datetime, int], tuple[date, date]] = {}
+    zone = timezone.get_current_timezone()
     facts = {}
     for application in applications:
-        edition = tier_edition_get(application.tier_edition_id)
+        if application.tier_edition_id not in editions:
+            edition = tier_edition_get(application.tier_edition_id)
+            editions[application.tier_edition_id] = (edition, stage_names(edition))
+        edition, stages = editions[application.tier_edition_id]
         rule_key = (edition.pk, application.tier)
         if rule_key not in tier_rules:
             tier_rules[rule_key] = tier_rule(edition, application.tier)
@@ -466,8 +455,18 @@ def applications_facts(
             status, submitted_at, level = assessments[application.assessment_id]
             if status == Assessment.Status.SUBMITTED:
                 used = bool(decided[application.assessment_id] - {application.pk})
-                assessment = _assessment_facts(
-                    application.assessment_id, submitted_at, level, used, edition
+                key = (submitted_at, edition.assessment_valid_months)
+                if key not in validity:
+                    submitted_on = submitted_at.astimezone(zone).date()  # localdate
+                    validity[key] = (submitted_on, add_months(submitted_on, key[1]))
+                submitted_on, valid_until = validity[key]
+                # As _assessment_facts makes them.
+                assessment = rules.AssessmentFacts(
+                    id=application.assessment_id,
+                    submitted_on=submitted_on,
+                    valid_until=valid_until,
+                    maturity_level=level or 0,
+                    used_by_decided_application=used,
                 )
         snapshot = rules.FactorySnapshot(
             active_tiers=frozenset(held[application.factory_id]),
@@ -486,16 +485,65 @@ def applications_facts(
             claims=tuple(claims[application.pk]),
             affirmed_declarations=frozenset(affirmed[application.pk]),
             required_declarations=DECLARATION_LABELS,
-            stages=stage_names(edition),
+            stages=stages,
             submitted_on=day,
             year=campaign.year if campaign else day.year,
         )
     return facts
 
 
-def _related(applications: Sequence[Application], name: str, queryset: QuerySet | None) -> dict:
+# The batch reads of ``applications_facts``, each a queryset of ``ids`` (a list).
+_BATCH_READS: dict[str, Any] = {
+    "assessments": lambda ids: Assessment.objects.filter(pk__any=ids).values_list(
+        "pk", "status", "submitted_at", "maturity_level"
+    ),
+    "claims": lambda ids: (
+        ScenarioClaim.objects.filter(application_id__any=ids)
+        .order_by("application_id", "scenario__code")
+        .values_list(
+            "application_id", "scenario__code", "scenario__link__stage__code", "ai_applied"
+        )
+    ),
+    # The declarations affirmed with evidence (each (application, kind) is added to a set).
+    "affirmed": lambda ids: (
+        DeclarationAnswer.objects.filter(application_id__any=ids, affirmed=True)
+        .filter(Exists(ApplicationFile.objects.filter(declaration=OuterRef("pk"))))
+        .order_by()
+        .values_list("application_id", "kind")
+    ),
+    "held": lambda ids: Certificate.objects.filter(
+        factory_id__any=ids, status=Certificate.Status.ACTIVE
+    ).values_list("factory_id", "tier"),
+    "pools": lambda ids: CultivationPoolEntry.objects.filter(
+        in_pool(), factory_id__any=ids
+    ).values_list("factory_id", "year"),
+    "open": lambda ids: Application.objects.filter(
+        factory_id__any=ids, status__any=Application.OPEN_STATUSES
+    ).values_list("factory_id", "pk", "tier"),
+    "decided": lambda ids: Application.objects.filter(
+        assessment_id__any=ids, status__any=Application.DECIDED_STATUSES
+    ).values_list("assessment_id", "pk"),
+}
+_PREPARED_BATCH_READS = {
+    name: PreparedQuery(build, ids=[-424_242]) for name, build in _BATCH_READS.items()
+}
+_BATCH_CAMPAIGNS = PreparedQuery(
+    lambda ids: Campaign.objects.select_related("authority").filter(pk__any=ids), ids=[-424_242]
+)
+
+
+def _batch_rows(name: str, *, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The rows of a batch read: the prepared statement on PostgreSQL; elsewhere (SQLite,
+    where ``__any`` is an IN list of as many parameters as values) the queryset itself."""
+    if connection.vendor == "postgresql":
+        return _PREPARED_BATCH_READS[name].rows(ids=ids)
+    return list(_BATCH_READS[name](ids))
+
+
+def _related(applications: Sequence[Application], name: str, query: PreparedQuery | None) -> dict:
     """The ``name`` objects the applications point to, by primary key: those already loaded
-    on an application as they are, the others in one query (none without ``queryset``)."""
+    on an application as they are, the others in one prepared query (none without
+    ``query``)."""
     field = cast(ForeignKey, Application._meta.get_field(name))
     found: dict[Any, Any] = {}
     missing = set()
@@ -507,8 +555,12 @@ def _related(applications: Sequence[Application], name: str, queryset: QuerySet 
             found[pk] = getattr(application, name)
         else:
             missing.add(pk)
-    if missing and queryset is not None:
-        found.update((obj.pk, obj) for obj in queryset.filter(pk__any=list(missing)))
+    if missing and query is not None:
+        if connection.vendor == "postgresql":
+            objects = query.objects(ids=list(missing))
+        else:
+            objects = list(query.build(ids=list(missing)))
+        found.update((obj.pk, obj) for obj in objects)
     return found
 
 

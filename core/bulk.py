@@ -74,6 +74,33 @@ def _encoder(field: Field) -> Callable[[Any], str]:
     return lambda value: _text(field.get_db_prep_save(value, connection))
 
 
+# Columns whose values may be encoded once per distinct value: equal values of these types
+# always have the same text (rule codes and messages, states, the batch's one timestamp).
+_REPEATED = frozenset({"CharField", "TextField", "DateTimeField", "DateField"})
+
+
+def _column_text(field: Field, values: Sequence[Any]) -> list[str]:
+    """The COPY text of one column's values, the column at once. A row-by-row encoder per
+    value was most of the Python of a large batch (the checks sweep writes 1,600 results with
+    their bilingual messages): plain integers and booleans are mapped by builtins, and values
+    that repeat are encoded once."""
+    kind = field.get_internal_type()
+    types = set(map(type, values))
+    if kind in _INTEGERS and types <= {int}:  # exactly int: a bool or a str goes through int()
+        return list(map(str, values))
+    if kind == "BooleanField" and types <= {bool}:
+        return ["t" if value else "f" for value in values]
+    if kind == "JSONField":
+        # One encoder for the column (json.dumps(cls=...) makes one per value), same output.
+        dumps = (field.encoder or json.JSONEncoder)().encode  # type: ignore[attr-defined]
+        return [_NULL if value is None else _text(dumps(value)) for value in values]
+    encode = _encoder(field)
+    if kind in _REPEATED and len(types - {type(None)}) <= 1:
+        text = {value: encode(value) for value in set(values)}
+        return list(map(text.__getitem__, values))
+    return [encode(value) for value in values]
+
+
 def insert_rows(
     model: type[Model],
     columns: Sequence[str],
@@ -108,6 +135,8 @@ def insert_rows(
             [model(**defaults, **dict(zip(columns, row, strict=True))) for row in rows]
         )
         return [obj.pk for obj in objects] if returning else []
+    if set(map(len, rows)) != {len(given)}:
+        raise ValueError(f"each row must have {len(given)} values, for {list(columns)}")
     quote = connection.ops.quote_name
     table = str(model._meta.db_table)
     ids: list[int] = []
@@ -120,15 +149,13 @@ def insert_rows(
             )
             ids = [row[0] for row in cursor.fetchall()]
         fields.insert(0, pk)
-    encoders = [_encoder(field) for field in given]
+    by_column = zip(*rows, strict=True)
+    texts = [_column_text(field, values) for field, values in zip(given, by_column, strict=True)]
+    if ids:
+        texts.insert(0, list(map(str, ids)))
+    # The columns left out have the same text on every row: the end of each line.
     tail = "".join(f"\t{_encoder(field)(_default(field))}" for field in missing) + "\n"
-    lines = io.StringIO()
-    for index, row in enumerate(rows):
-        if ids:
-            lines.write(f"{ids[index]}\t")
-        lines.write("\t".join([encode(value) for encode, value in zip(encoders, row, strict=True)]))
-        lines.write(tail)
-    lines.seek(0)
+    lines = io.StringIO(tail.join(map("\t".join, zip(*texts, strict=True))) + tail)
     names = ", ".join(quote(str(field.column)) for field in fields)
     sql = f"COPY {quote(table)} ({names}) FROM STDIN"
     started = time.monotonic()

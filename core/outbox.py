@@ -62,19 +62,26 @@ def outbox_add(kind: str, **payload: Any) -> None:
 def outbox_add_many(kind: str, payloads: list[dict[str, Any]]) -> int:
     """Many side effects of one kind, in one statement (a COPY on PostgreSQL). Returns how
     many."""
-    if kind not in HANDLERS:
-        raise ValueError(f"no outbox handler for {kind!r}")
-    if not payloads:
+    return outbox_add_kinds([(kind, payload) for payload in payloads])
+
+
+def outbox_add_kinds(items: list[tuple[str, dict[str, Any]]]) -> int:
+    """Many side effects of any kinds, as (kind, payload) pairs, in one statement and in this
+    order (a batch's notifications and webhook events go in together). Returns how many."""
+    unknown = {kind for kind, _payload in items} - HANDLERS.keys()
+    if unknown:
+        raise ValueError(f"no outbox handler for {sorted(unknown)!r}")
+    if not items:
         return 0
     now = timezone.now()
     insert_rows(
         OutboxMessage,
         ("kind", "payload", "available_at"),
-        ((kind, p, now) for p in payloads),
+        ((kind, payload, now) for kind, payload in items),
         returning=False,
     )
     transaction.on_commit(_kick)
-    return len(payloads)
+    return len(items)
 
 
 def _kick() -> None:

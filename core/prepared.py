@@ -29,8 +29,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet, signals
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import get_related_populators
+from django.db.models.query_utils import DeferredAttribute
 
 
 class PreparedQuery:
@@ -79,9 +82,10 @@ class PreparedQuery:
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         names = [column[0].target.attname for column in select[start:end]]
         populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]  # stubs: Django 6
+        make = _maker(model, names, using)
         instances = []
         for row in rows:
-            instance = model.from_db(using, names, row[start:end])
+            instance = make(row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
             for name, position in (compiler.annotation_col_map or {}).items():
@@ -127,6 +131,39 @@ class PreparedQuery:
         self._compiled.clear()
         global _generation
         _generation = next(_generations)
+
+
+# Set on a new instance, these only store the value (a foreign key's also forgets a cached
+# related object, which a new instance does not have).
+_PLAIN_ATTRIBUTES = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+
+def _maker(model: type[Model], names: list[str], using: str) -> Callable[[Any], Model]:
+    """How an instance is made from its columns: ``model.from_db``, or, when that is Django's
+    own and nothing listens to the model's init signals, the same instance made directly.
+    ``Model.__init__`` walks every field of the model to mark the columns not selected as
+    deferred; for a batch of a few hundred instances with a few of their columns (the checks
+    sweep's locked applications) that walk cost more than reading the rows. A column left out
+    of the instance's ``__dict__`` is what Django calls deferred, as after ``from_db``."""
+    if (
+        getattr(model.from_db, "__func__", None) is not Model.from_db.__func__  # type: ignore[attr-defined]
+        or signals.pre_init.has_listeners(model)
+        or signals.post_init.has_listeners(model)
+        # Only columns whose attribute keeps the value as given (a file's, say, does more).
+        or any(type(getattr(model, name, None)) not in _PLAIN_ATTRIBUTES for name in names)
+    ):
+        return lambda values: model.from_db(using, names, values)
+    new = model.__new__
+
+    def make(values: Any) -> Model:
+        instance = new(model)
+        instance.__dict__.update(zip(names, values, strict=True))
+        state = instance._state = ModelState()
+        state.adding = False
+        state.db = using
+        return instance
+
+    return make
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import time
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -26,6 +26,7 @@ from certification.workflow.engine import (
 from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 from core.gc import gc_paused
+from core.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,25 @@ SWEEP_COLUMNS = (
 )
 
 
+def _lock_unchecked(ids: list[int]) -> QuerySet[Application]:
+    """The applications of ``ids`` still submitted and without results for their current
+    submission, locked; those another worker holds are skipped, not waited for."""
+    has_results = CheckResult.objects.filter(
+        application=OuterRef("pk"), submission=OuterRef("submission")
+    )
+    return (
+        Application.objects.select_for_update(of=("self",), skip_locked=True)
+        .only(*SWEEP_COLUMNS)
+        .filter(pk__any=ids, status=Application.Status.SUBMITTED)
+        .filter(~Exists(has_results))
+        .order_by("pk")
+    )
+
+
+# Compiled once: a batch only runs it (core.prepared).
+_LOCK_UNCHECKED = PreparedQuery(_lock_unchecked, ids=[-424_242])
+
+
 @gc_paused()  # a batch of many short-lived objects (core.gc)
 @transaction.atomic
 def applications_run_checks(
@@ -92,21 +112,16 @@ def applications_run_checks(
     one; rows another worker holds are skipped, not waited for. Returns each checked
     application's results."""
     wanted = dict(pairs)
-    has_results = CheckResult.objects.filter(
-        application=OuterRef("pk"), submission=OuterRef("submission")
-    )
-    candidates = (
-        Application.objects.select_for_update(of=("self",), skip_locked=True)
-        .only(*SWEEP_COLUMNS)
-        .filter(pk__any=list(wanted), status=Application.Status.SUBMITTED)
-        .filter(~Exists(has_results))
-        .order_by("pk")
-    )
+    if connection.vendor == "postgresql":
+        candidates = _LOCK_UNCHECKED.objects(ids=list(wanted))
+    else:  # SQLite: ``__any`` is an IN list of as many parameters as values
+        candidates = list(_lock_unchecked(list(wanted)))
     current = [a for a in candidates if a.submission == wanted[a.pk] and a.submitted_at]
     if not current:
         return {}
+    zone = timezone.get_current_timezone()  # once: each localdate() looks it up again
     facts = selectors.applications_facts(
-        current, on={a.pk: timezone.localdate(a.submitted_at) for a in current}
+        current, on={a.pk: a.submitted_at.astimezone(zone).date() for a in current}
     )
     outcomes: dict[int, list[rules.RuleResult]] = {}
     for application in current:
@@ -133,9 +148,9 @@ def applications_run_checks(
         CheckResult,
         ("application_id", "submission", "rule", "passed", "message_zh", "message_en"),
         (
-            (a.pk, a.submission, r.rule, r.passed, r.message_zh, r.message_en)
-            for a in checked
-            for r in outcomes[a.pk]
+            (pk, submission, r.rule, r.passed, r.message_zh, r.message_en)
+            for pk, submission in [(a.pk, a.submission) for a in checked]
+            for r in outcomes[pk]
         ),
         returning=False,
     )

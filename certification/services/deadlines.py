@@ -73,7 +73,9 @@ def _portal_language_text(message: Promise, **params: object) -> str:
 # --- keeping the rows --------------------------------------------------------------------------
 
 
-@transaction.atomic
+# A transaction for the locks when called alone; inside the caller's, no savepoint of its own
+# (two round trips in each batch of certificates): a failure fails the caller's block anyway.
+@transaction.atomic(savepoint=False)
 def lapse_deadlines_refresh(factory_ids: Collection[int] | None = None) -> int:
     """The assessment-lapse row of each factory (of ``factory_ids``, or every factory) that
     holds a current certificate: due the day after its latest submitted assessment's validity.

@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -44,7 +46,7 @@ from certification.workflow.states import DECIDED_STATES, STATES
 from core.bulk import insert_rows
 from core.dispatch import task_queue_on_commit
 from core.errors import Conflict, DomainError, PermissionDenied
-from core.outbox import outbox_add, outbox_add_many
+from core.outbox import outbox_add, outbox_add_kinds, outbox_add_many
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +249,14 @@ def application_transitions_by_system(
     was, and the others go on. Returns the ids of those that moved."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("the applications must be locked in the caller's transaction")
-    batch = [a for a in applications if _batchable(a, actions[a.pk])]
+    batchable: dict[tuple[str, str], bool] = {}  # by workflow and action: a handful a batch
+    batch = []
+    for application in applications:
+        key = (application.workflow, actions[application.pk])
+        if key not in batchable:
+            batchable[key] = _batchable(application, key[1])
+        if batchable[key]:
+            batch.append(application)
     batched = {a.pk for a in batch}
     single = [a for a in applications if a.pk not in batched]
     moved: set[int] = set()
@@ -278,6 +287,17 @@ def application_transitions_by_system(
     return moved
 
 
+# The columns of the audit rows a batch writes at once (the fields' defaults elsewhere).
+_EVENT_COLUMNS = (
+    *("application_id", "certificate_id", "actor_id", "acting_authority_id"),
+    *("event_type", "from_status", "to_status", "extra_data"),
+)
+# While the effects of a batch of transitions run, the audit rows of the certificates they
+# issue wait here (rows of _EVENT_COLUMNS) and go in ahead of the batch's own events, in the
+# same statements: each statement is a round trip, and a batch of checks issues certificates.
+_batch_events: ContextVar[list[tuple[Any, ...]] | None] = ContextVar("batch_events", default=None)
+
+
 def _transitions_in_batch(
     applications: Sequence[Application],
     *,
@@ -288,6 +308,7 @@ def _transitions_in_batch(
     fired: list[tuple[Application, Transition, TransitionContext]] = []
     resumed: set[int] = set()
     before = {a.pk: (a.status, a.decided_at) for a in applications}
+    collected: list[tuple[Any, ...]] = []  # the audit rows of the effects (_batch_events)
     pending = [(a, actions[a.pk], data[a.pk]) for a in applications]
     while pending:
         step = []
@@ -317,43 +338,95 @@ def _transitions_in_batch(
         for context in step:
             for effect in context.transition.effects:
                 by_effect[effect].append(context)
-        for effect, contexts in by_effect.items():
-            import_string(BATCH_EFFECTS[effect])(contexts)
+        token = _batch_events.set(collected)
+        try:
+            for effect, contexts in by_effect.items():
+                import_string(BATCH_EFFECTS[effect])(contexts)
+        finally:
+            _batch_events.reset(token)
         for context in step:
             context.application.status = context.target
             fired.append((context.application, context.transition, context))
         pending = [(c.application, c.transition.then, {}) for c in step if c.transition.then]
-    # One UPDATE per kind of change (a handful: the resulting states), not one per application.
     now = timezone.now()
     groups: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+    moves: list[tuple[int, str, bool, bool, bool]] = []
     for application in applications:
         status, decided_at = before[application.pk]
         changes: dict[str, Any] = {"updated_at": now, **(also or {})}
-        if application.status != status:
+        moved = application.status != status
+        if moved:
             changes.update(status=application.status, state_changed_at=now)
-        if application.status in DECIDED_STATES and decided_at is None:
+        decided = application.status in DECIDED_STATES and decided_at is None
+        if decided:
             changes["decided_at"] = now
-        if application.pk in resumed:
+        resumes = application.pk in resumed
+        if resumes:
             changes["resume_state"] = ""
         for name, value in changes.items():
             setattr(application, name, value)
         groups[tuple(sorted(changes.items()))].append(application.pk)
-    for changes_key, pks in groups.items():
-        Application.objects.filter(pk__any=pks).update(**dict(changes_key))
-    events = insert_rows(
+        moves.append((application.pk, application.status, moved, decided, resumes))
+    if len(groups) > 1 and connection.vendor == "postgresql":
+        _applications_moved_write(moves, now=now, also=also or {})
+    else:  # one UPDATE per kind of change (a handful: the resulting states)
+        for changes_key, pks in groups.items():
+            Application.objects.filter(pk__any=pks).update(**dict(changes_key))
+    ids = insert_rows(
         AuditEvent,
-        ("application_id", "event_type", "from_status", "to_status", "extra_data"),
-        ((a.pk, t.event_type, c.from_state, c.target, dict(c.extra)) for a, t, c in fired),
+        _EVENT_COLUMNS,
+        [
+            *collected,
+            *(
+                (a.pk, None, None, None, t.event_type, c.from_state, c.target, dict(c.extra))
+                for a, t, c in fired
+            ),
+        ],
     )
-    notified = [
-        {"event_id": event_id}
-        for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
-        if transition.notify
-    ]
-    if notified:
-        outbox_add_many("application_event", notified)
-    webhook_events_add(events)
+    effect_events, events = ids[: len(collected)], ids[len(collected) :]
+    # The outbox rows in one statement, in the order the separate calls wrote them: the
+    # webhook events of the effects' events, the notifications, the webhook events.
+    outbox_add_kinds(
+        [("webhook_event", {"audit_event_id": event_id}) for event_id in effect_events]
+        + [
+            ("application_event", {"event_id": event_id})
+            for event_id, (_application, transition, _context) in zip(events, fired, strict=True)
+            if transition.notify
+        ]
+        + [("webhook_event", {"audit_event_id": event_id}) for event_id in events]
+    )
     return {a.pk for a in applications}
+
+
+def _applications_moved_write(
+    moves: Sequence[tuple[int, str, bool, bool, bool]], *, now: Any, also: Mapping[str, Any]
+) -> None:
+    """What the UPDATEs per kind of change write, in one statement for the whole batch (each
+    statement is a round trip; a sweep's batch makes three or four kinds): ``moves`` are
+    (id, status, moved, decided, resumed), and a column is set only where its flag is, as the
+    UPDATE of its kind would. ``also``: columns set on every row."""
+    meta = Application._meta
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(str(cast(Field, meta.get_field(name)).column))
+
+    fields = [cast(Field, meta.get_field(name)) for name in also]
+    extra = "".join(f", {quote(str(f.column))} = %s" for f in fields)
+    # Identifiers from the model's metadata, quoted; every value is a parameter.
+    sql = (
+        f"UPDATE {quote(meta.db_table)} AS t SET {column('status')} = v.status, "  # noqa: S608
+        f"{column('state_changed_at')} = CASE WHEN v.moved THEN %s "
+        f"ELSE t.{column('state_changed_at')} END, "
+        f"{column('decided_at')} = CASE WHEN v.decided THEN %s ELSE t.{column('decided_at')} END, "
+        f"{column('resume_state')} = CASE WHEN v.resumed THEN '' "
+        f"ELSE t.{column('resume_state')} END, {column('updated_at')} = %s{extra} "
+        "FROM unnest(%s::bigint[], %s::text[], %s::boolean[], %s::boolean[], %s::boolean[]) "
+        f"AS v(pk, status, moved, decided, resumed) WHERE t.{column('id')} = v.pk"
+    )
+    values = [f.get_db_prep_save(also[f.name], connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now, now, *values, *map(list, zip(*moves, strict=True))])
 
 
 def event_record(
@@ -432,21 +505,24 @@ def certificates_issued(
         certificate.status = transition.target
         certificate.status_changed_at = now
     created = Certificate.objects.bulk_create(certificates)
-    events = insert_rows(
-        AuditEvent,
-        ("certificate_id", "actor_id", "acting_authority_id", "event_type", "to_status"),
+    rows: list[tuple[Any, ...]] = [
         (
-            (
-                certificate.pk,
-                actor.pk if actor is not None else None,
-                actor.authority_id if actor is not None else None,
-                transition.event_type,
-                certificate.status,
-            )
-            for certificate in created
-        ),
-    )
-    webhook_events_add(events)
+            None,
+            certificate.pk,
+            actor.pk if actor is not None else None,
+            actor.authority_id if actor is not None else None,
+            transition.event_type,
+            "",
+            certificate.status,
+            {},
+        )
+        for certificate in created
+    ]
+    collected = _batch_events.get()
+    if collected is not None:  # written with the batch's own events (_transitions_in_batch)
+        collected.extend(rows)
+    else:
+        webhook_events_add(insert_rows(AuditEvent, _EVENT_COLUMNS, rows))
     task_queue_on_commit("certification.render_certificate_documents", [c.pk for c in created])
     return created
 
