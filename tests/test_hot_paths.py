@@ -221,3 +221,40 @@ def test_the_redis_cache_keeps_one_client_per_pool():
     assert client.exists(cache.make_and_validate_key(key)) == 1
     cache.delete(key)
     assert cache.get(key) is None
+
+
+def test_prepared_instances_are_the_querysets_instances(enterprise_user, monkeypatch):
+    """PreparedQuery.objects makes plain instances without Model.__init__ (core.prepared): with
+    ``only`` they hold what the queryset's instances hold, the columns left out are deferred and
+    read on access, related rows are read through their keys, and they save like any
+    instance."""
+    from django.db.models import Model
+
+    from core.prepared import PreparedQuery
+    from factories.models import Factory
+
+    factory = mf.FactoryFactory()
+
+    def build(pk):
+        return Factory.objects.only("name", "city", "enterprise").filter(pk=pk)
+
+    query = PreparedQuery(build, pk=-1)
+    (expected,) = build(factory.pk)
+
+    def from_db(cls, db, field_names, values):
+        raise AssertionError("made through from_db")
+
+    # Django's from_db replaced everywhere (so the guard still sees Django's own): the instance
+    # must come from the direct path.
+    with monkeypatch.context() as patched:
+        patched.setattr(Model, "from_db", classmethod(from_db))
+        (made,) = query.objects(pk=factory.pk)
+    assert type(made) is Factory and made._state.adding is False and made._state.db == "default"
+    assert made.get_deferred_fields() == expected.get_deferred_fields() != set()
+    selected = {name: value for name, value in vars(expected).items() if name != "_state"}
+    assert {name: vars(made)[name] for name in selected} == selected
+    assert made.enterprise.uscc == factory.enterprise.uscc
+    assert made.address == factory.address  # deferred: read on access
+    made.name = "改名的工厂"
+    made.save(update_fields=["name"])
+    assert Factory.objects.get(pk=factory.pk).name == "改名的工厂"
