@@ -243,6 +243,7 @@ def _list_outputs():
     from assessments.api import list_rows as assessment_rows
     from certification.api.applications import ApplicationOutput, list_rows
     from certification.api.certificates import CertificateOutput
+    from certification.api.certificates import list_rows as certificate_rows
     from factories.api import EnterpriseOutput, FactoryOutput
 
     return [
@@ -250,7 +251,7 @@ def _list_outputs():
         (FactoryOutput, Factory.objects.select_related("city", "industry")),
         (AssessmentOutput, assessment_rows(Assessment.objects.all())),
         (ApplicationOutput, list_rows(Application.objects.all())),
-        (CertificateOutput, Certificate.objects.select_related("factory", "authority")),
+        (CertificateOutput, certificate_rows(Certificate.objects.all())),
     ]
 
 

@@ -26,6 +26,7 @@ from accounts.selectors import acting_user, scope_for
 from assessments.models import Assessment
 from certification import selectors, services
 from certification.api.certificates import CertificateOutput
+from certification.api.certificates import list_rows as certificate_rows
 from certification.api.common import ActionOptionOutput, check_rows
 from certification.models import Application, Campaign, Certificate, Declaration, Tier
 from certification.presenters import expert_choices, state_label
@@ -294,7 +295,7 @@ class ApplicationDetailOutput(ApplicationOutput):
         ]
 
     def get_certificate(self, obj: Application) -> dict[str, Any] | None:
-        certificate = Certificate.objects.filter(application=obj).first()
+        certificate = certificate_rows(Certificate.objects.filter(application=obj)).first()
         return CertificateOutput(certificate).data if certificate else None
 
     def get_timeline(self, obj: Application) -> list[dict[str, Any]]:

@@ -387,3 +387,19 @@ def test_the_api_gives_the_document_url_once_rendered(enterprise_user, certifica
     assert row["document_url"] == f"/certificates/{certificate.pk}/pdf"
     detail = client.get(f"/api/v1/certificates/{certificate.pk}/").json()
     assert detail["document_url"] == row["document_url"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_api_list_names_the_factory_and_authority_as_the_detail_does(
+    enterprise_user, certificate, language
+):
+    """The list reads the names by subqueries (certification.api.certificates.list_rows), the
+    detail through the related rows: the same names, the authority's in the caller's language."""
+    client = api_client_for(enterprise_user, language=language)
+    (row,) = client.get("/api/v1/certificates/").json()["results"]
+    detail = client.get(f"/api/v1/certificates/{certificate.pk}/").json()
+    authority = certificate.authority
+    expected = authority.name_en if language == "en" else authority.name_zh
+    assert row["authority_name"] == detail["authority_name"] == expected
+    assert row["factory_name"] == detail["factory_name"] == certificate.factory.name
+    assert {k: v for k, v in detail.items() if k in row} == row
